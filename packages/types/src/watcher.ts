@@ -1,0 +1,125 @@
+import type { ApiErrorShape, KubeApi, KwErrorShape } from './api';
+import type { KeyExtractor } from './indexer';
+import type { GroupVersionResource, KubeObject } from './object';
+import type { MaybePromise, Store } from './store';
+
+/** What changed since the last `onChange` call. */
+export interface ChangeStats {
+  created: number;
+  modified: number;
+  deleted: number;
+  /** True while the initial list is being loaded (only with `callOnChangeDuringSync`). */
+  isInitialSync: boolean;
+}
+
+/** Called, debounced, after the store changed. Never re-entered: changes that arrive while it runs are batched into the next call. */
+export type ChangeCallback<T extends KubeObject = KubeObject> = (
+  store: Store<T>,
+  stats: ChangeStats,
+) => MaybePromise<void>;
+
+/** Called once when the initial list is in the store. */
+export type SyncCompleteCallback<T extends KubeObject = KubeObject> = (
+  store: Store<T>,
+  count: number,
+) => MaybePromise<void>;
+
+/** Called for errors the watcher recovers from (or retries); it keeps running. */
+export type ErrorCallback = (error: KwErrorShape | ApiErrorShape) => void;
+
+/** A structured logger; `console` fits. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Retry timing after failures: exponential with full jitter, capped, reset after a healthy period. */
+export interface BackoffOptions {
+  /** First delay, ms. */
+  initialMs?: number;
+  /** Largest delay, ms. */
+  maxMs?: number;
+  /** Growth per consecutive failure. */
+  factor?: number;
+  /** Healthy time after which the delay starts over, ms. */
+  resetAfterMs?: number;
+}
+
+/** What a watcher and a single watcher share. */
+export interface WatchTargetConfig {
+  /** The API to talk to (`createClient()` from `@kw/client`). */
+  api: KubeApi;
+  /** The resource type to watch. */
+  resource: GroupVersionResource;
+  /** Watch one namespace; omit for all namespaces or a cluster-scoped resource. */
+  namespace?: string;
+  /** Server-side label selector. */
+  labelSelector?: string;
+  /** Server-side field selector. */
+  fieldSelector?: string;
+  /** Stops the watcher when aborted. */
+  signal?: AbortSignal;
+  onError?: ErrorCallback;
+  logger?: Logger;
+  backoff?: BackoffOptions;
+  /** Server-side watch timeout, seconds; the watch then resumes from the last resourceVersion. */
+  watchTimeoutSeconds?: number;
+}
+
+/** Configuration of a collection `Watcher`. */
+export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchTargetConfig {
+  /** Index keys, field removal and client-side field selector (`new Indexer(...)` from `@kw/indexer`). */
+  keys: KeyExtractor<T>;
+  /** Where objects go (`new MemoryStore()`, `new CachedStore(...)`). */
+  store: Store<T>;
+  onChange: ChangeCallback<T>;
+  onSyncComplete?: SyncCompleteCallback<T>;
+  /** Quiet time before `onChange` fires, ms. */
+  debounceMs?: number;
+  /** Longest `onChange` is delayed under continuous churn, ms. */
+  maxWaitMs?: number;
+  /** Call `onChange` during the initial sync too (stats with `isInitialSync: true`). */
+  callOnChangeDuringSync?: boolean;
+  /** LIST page size. */
+  pageSize?: number;
+  /** How to load the initial state: paginated LIST, streaming list (`sendInitialEvents`), or `auto` (streaming when the server supports it). */
+  listMode?: 'auto' | 'paginated' | 'streaming';
+  /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */
+  metadataOnly?: boolean;
+}
+
+/** How a single watched object changed. */
+export type SingleChange = 'added' | 'modified' | 'deleted';
+
+/** Configuration of a `SingleWatcher`: one object by namespace and name. */
+export interface SingleWatcherConfig<T extends KubeObject = KubeObject> extends WatchTargetConfig {
+  name: string;
+  /** Called immediately on every change; on delete with the last known object and `'deleted'`. */
+  onChange: (obj: T, change: SingleChange) => MaybePromise<void>;
+  /** Called once after the first read: the object, or `undefined` if absent. */
+  onSyncComplete?: (obj: T | undefined) => MaybePromise<void>;
+}
+
+/** What a watcher is doing. */
+export type WatcherPhase = 'idle' | 'listing' | 'watching' | 'backing-off' | 'failed' | 'stopped';
+
+/** A watcher's state as data, for status lines and readiness probes. */
+export interface WatcherStatus {
+  phase: WatcherPhase;
+  synced: boolean;
+  lastResourceVersion: string | undefined;
+  /** Epoch ms of the last event / bookmark received. */
+  lastEventAt: number | undefined;
+  lastBookmarkAt: number | undefined;
+  lists: number;
+  listPages: number;
+  watches: number;
+  rewatches: number;
+  relists: number;
+  tooManyRequests: number;
+  errors: number;
+  events: { added: number; modified: number; deleted: number; bookmark: number };
+  lastError: KwErrorShape | undefined;
+}
