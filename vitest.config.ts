@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@kw/source'] } },
   test: {
+    reporters: ['default', './tools/repo-checks/src/summary-reporter.ts'],
     projects: [
       {
         extends: true,

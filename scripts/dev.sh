@@ -35,5 +35,6 @@ if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.mod
   fi
 fi
 
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 [ $# -eq 0 ] && { echo "kw: node $(node --version), pnpm $(pnpm --version) ready" >&2; exit 0; }
 exec pnpm run "$@"
