@@ -1,0 +1,4 @@
+export { InvalidConfigError, KeyCountError, KwError, MissingIdentityError } from './errors';
+export type { MemoryStoreOptions } from './memory-store';
+export { MemoryStore } from './memory-store';
+export { objectId } from './object-id';
