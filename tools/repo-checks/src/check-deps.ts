@@ -1,7 +1,7 @@
 /**
  * Dependency check run by `pnpm lint`. For every package under packages/:
  * - every module its `src` imports is declared in its own package.json (no phantom deps);
- *   test, bench and e2e files may also use devDependencies;
+ *   test, bench and e2e files may also use its devDependencies and the root's (vitest, fast-check);
  * - every declared dependency is imported somewhere in `src` (nothing unused);
  * - a concrete `@kw/*` package imports another `@kw/*` package with `import type` only
  *   (types-only coupling), except the application packages listed in APPS;
@@ -94,6 +94,7 @@ function runtimeStatements(file: string): string[] {
   return bad;
 }
 
+const rootDevDeps = new Set(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies ?? {}));
 const problems: string[] = [];
 const packagesDir = resolve(root, process.argv[2] ?? 'packages');
 for (const dir of readdirSync(packagesDir)) {
@@ -110,7 +111,7 @@ for (const dir of readdirSync(packagesDir)) {
     continue;
   }
   const runtimeDeps = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
-  const devDeps = new Set(Object.keys(pkg.devDependencies ?? {}));
+  const devDeps = new Set([...Object.keys(pkg.devDependencies ?? {}), ...rootDevDeps]);
   const used = new Set<string>();
   const files = walk(pkgDir).filter((f) => !relative(pkgDir, f).includes('/') || /^(src|test|bench)\//.test(relative(pkgDir, f)));
   for (const file of files) {
