@@ -1,0 +1,226 @@
+/**
+ * Leader election between three candidate PROCESSES (test/e2e/candidate.ts, importing the built
+ * package: run `pnpm build` first) on a real kube-apiserver. Each candidate reaches the apiserver
+ * through its own FaultProxy so one can be cut off. Candidates time-stamp their leadership
+ * intervals with Date.now(); all run on this machine and read the same system clock, so the only
+ * skew is the time to read it and write the line: intervals may touch within SKEW_MS, never overlap.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apiserverAddress,
+  FaultProxy,
+  kubeconfigFor,
+  kubeEnv,
+  useNamespace,
+} from '../../../../tools/kube-local/src/e2e.ts';
+
+const LEASE_DURATION_MS = 3_000;
+const RETRY_PERIOD_MS = 500;
+const JITTER = 1.2;
+const RENEW_DEADLINE_MS = 2_000;
+/** Same machine, same clock: only reading and printing it separates two processes' timestamps. */
+const SKEW_MS = 5;
+/** Process scheduling and apiserver round trips on a busy CI machine. */
+const MARGIN_MS = 1_000;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const candidateScript = join(here, 'candidate.ts');
+const builtEntry = join(here, '../../dist/index.js');
+
+interface Line {
+  event: string;
+  identity: string;
+  t: number;
+  leader?: string;
+  message?: string;
+}
+
+interface Candidate {
+  identity: string;
+  child: ChildProcess;
+  proxy: FaultProxy | undefined;
+  /** When this test SIGKILLed it: the end of its interval if it was leading. */
+  killedAt?: number;
+}
+
+const ns = useNamespace('leaderelection');
+let workDir = '';
+const lines: Line[] = [];
+let running: Candidate[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(builtEntry)) {
+    throw new Error(
+      `${builtEntry} is missing: candidate processes import the built package — run \`pnpm build\` first`,
+    );
+  }
+  workDir = await mkdtemp(join(tmpdir(), 'kw-leader-e2e-'));
+});
+
+afterEach(async () => {
+  for (const c of running) c.child.kill('SIGKILL');
+  await Promise.all(running.map((c) => c.proxy?.close()));
+  running = [];
+});
+
+afterAll(async () => {
+  if (workDir !== '') await rm(workDir, { recursive: true, force: true });
+});
+
+function proxied(): boolean {
+  const env = kubeEnv();
+  return env.adminToken !== null && env.caPath !== null;
+}
+
+async function spawnCandidate(lease: string, identity: string): Promise<Candidate> {
+  const env = kubeEnv();
+  let kubeconfig = env.adminKubeconfigPath;
+  let proxy: FaultProxy | undefined;
+  if (env.adminToken !== null && env.caPath !== null) {
+    proxy = await FaultProxy.start({ target: apiserverAddress() });
+    kubeconfig = join(workDir, `${identity}.kubeconfig`);
+    await writeFile(kubeconfig, kubeconfigFor(proxy.url, env.adminToken, env.caPath), { mode: 0o600 });
+  }
+  const child = spawn(process.execPath, [candidateScript, kubeconfig, ns.name, lease, identity], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Line);
+    } catch {
+      // not ours (e.g. a runtime warning)
+    }
+  });
+  const candidate: Candidate = { identity, child, proxy };
+  running.push(candidate);
+  await waitFor(`${identity} ready`, () => find(identity, 'ready'), 15_000);
+  return candidate;
+}
+
+function find(identity: string | undefined, event: string, after = 0): Line | undefined {
+  return lines.find((l) => (identity === undefined || l.identity === identity) && l.event === event && l.t >= after);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Leadership intervals of these candidates, from their started/stopped lines (a SIGKILL ends one). */
+function intervals(candidates: readonly Candidate[]): { identity: string; start: number; end: number }[] {
+  const result: { identity: string; start: number; end: number }[] = [];
+  for (const c of candidates) {
+    let start: number | undefined;
+    for (const l of lines.filter((x) => x.identity === c.identity)) {
+      if (l.event === 'started') start = l.t;
+      if (l.event === 'stopped' && start !== undefined) {
+        result.push({ identity: c.identity, start, end: l.t });
+        start = undefined;
+      }
+    }
+    if (start !== undefined) result.push({ identity: c.identity, start, end: c.killedAt ?? Date.now() });
+  }
+  return result.sort((a, b) => a.start - b.start);
+}
+
+function expectNoOverlap(candidates: readonly Candidate[]): void {
+  const all = intervals(candidates);
+  for (let i = 1; i < all.length; i++) {
+    const previous = all[i - 1];
+    const next = all[i];
+    if (previous === undefined || next === undefined) continue;
+    expect(next.start, `${next.identity} started while ${previous.identity} led`).toBeGreaterThanOrEqual(
+      previous.end - SKEW_MS,
+    );
+  }
+}
+
+async function election(lease: string): Promise<{ candidates: Candidate[]; leader: Candidate }> {
+  const candidates = await Promise.all(['a', 'b', 'c'].map((id) => spawnCandidate(lease, `${lease}-${id}`)));
+  const first = await waitFor('a leader', () => candidates.find((c) => find(c.identity, 'started')), 15_000);
+  // Let every candidate observe the leader's renewals.
+  await sleep(LEASE_DURATION_MS);
+  expect(candidates.filter((c) => find(c.identity, 'started')).map((c) => c.identity)).toEqual([first.identity]);
+  return { candidates, leader: first };
+}
+
+describe('leader election across processes on a real apiserver', () => {
+  it('elects exactly one leader and fails over within leaseDuration + retryPeriod after the leader is SIGKILLed', async () => {
+    const { candidates, leader } = await election('kill');
+    leader.killedAt = Date.now();
+    leader.child.kill('SIGKILL');
+    const next = await waitFor(
+      'a new leader',
+      () => candidates.map((c) => find(c.identity, 'started', leader.killedAt)).find((l) => l !== undefined),
+      LEASE_DURATION_MS * 3,
+    );
+    const failoverMs = next.t - (leader.killedAt ?? 0);
+    console.log(`[leaderelection e2e] SIGKILL failover: ${failoverMs} ms (${leader.identity} -> ${next.identity})`);
+    expect(next.identity).not.toBe(leader.identity);
+    expect(failoverMs).toBeLessThanOrEqual(LEASE_DURATION_MS + 2 * RETRY_PERIOD_MS * JITTER + MARGIN_MS);
+    await sleep(2 * RETRY_PERIOD_MS);
+    const leading = candidates.filter((c) => c !== leader && find(c.identity, 'started'));
+    expect(leading.map((c) => c.identity)).toEqual([next.identity]);
+    expectNoOverlap(candidates);
+  });
+
+  it('hands over within about one retry period when the leader stops gracefully (SIGTERM releases the lease)', async () => {
+    const { candidates, leader } = await election('graceful');
+    const termAt = Date.now();
+    leader.child.kill('SIGTERM');
+    const exit = await waitFor('the leader to exit', () => find(leader.identity, 'exit', termAt), 10_000);
+    const stopped = find(leader.identity, 'stopped', termAt);
+    const next = await waitFor(
+      'a new leader',
+      () => candidates.map((c) => find(c.identity, 'started', termAt)).find((l) => l !== undefined),
+      LEASE_DURATION_MS * 3,
+    );
+    const handoverMs = next.t - termAt;
+    console.log(
+      `[leaderelection e2e] graceful handover: ${handoverMs} ms after SIGTERM (release done ${exit.t - termAt} ms after SIGTERM)`,
+    );
+    expect(stopped).toBeDefined();
+    expect(next.identity).not.toBe(leader.identity);
+    expect(handoverMs).toBeLessThanOrEqual(RETRY_PERIOD_MS * JITTER + MARGIN_MS);
+    expectNoOverlap(candidates);
+  });
+
+  it.skipIf(!proxied())(
+    'a leader cut off from the apiserver steps down before any other candidate acquires',
+    async () => {
+      const { candidates, leader } = await election('partition');
+      const cutAt = Date.now();
+      leader.proxy?.blackhole();
+      const stopped = await waitFor('the leader to step down', () => find(leader.identity, 'stopped', cutAt), 10_000);
+      const next = await waitFor(
+        'a new leader',
+        () => candidates.map((c) => find(c.identity, 'started', cutAt)).find((l) => l !== undefined),
+        LEASE_DURATION_MS * 3,
+      );
+      console.log(
+        `[leaderelection e2e] partition: old leader stepped down ${stopped.t - cutAt} ms after the cut, new leader ${next.t - cutAt} ms after (gap ${next.t - stopped.t} ms)`,
+      );
+      expect(next.identity).not.toBe(leader.identity);
+      expect(stopped.t).toBeLessThan(next.t);
+      expect(stopped.t - cutAt).toBeLessThanOrEqual(RENEW_DEADLINE_MS + MARGIN_MS);
+      // Healed, the old leader rejoins as a candidate and the new leader keeps the lease.
+      leader.proxy?.heal();
+      await sleep(LEASE_DURATION_MS);
+      expect(intervals(candidates).filter((i) => i.start > next.t)).toEqual([]);
+      expectNoOverlap(candidates);
+    },
+  );
+});
