@@ -1,0 +1,227 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type {
+  GetOptions,
+  GroupVersionResource,
+  KubeApi,
+  KubeObject,
+  ListOptions,
+  ListPage,
+  ResolvedResource,
+  WatchEvent,
+  WatchOptions,
+} from '@kw/types';
+import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, listQuery, resourcePath, watchQuery } from './api-paths';
+import { CLIENT_DEFAULTS, type ClientOptions } from './client-options';
+import {
+  type ApiResourceList,
+  discoveryPath,
+  findResource,
+  gvrLabel,
+  resourceLabel,
+  servedResources,
+  suggestResource,
+} from './discovery';
+import { InvalidConfigError, isApiError, UnknownResourceError } from './errors';
+import { loadKubeConfig } from './load-kube-config';
+import { RateLimiter } from './rate-limiter';
+import { Transport } from './transport';
+import { WatchStream } from './watch-stream';
+
+/**
+ * Kubernetes API client implementing kw's `KubeApi`: discovery, paginated LIST, WATCH as batches
+ * of decoded events, GET, typed errors and a client-side QPS/burst limit shared by all requests.
+ * Call {@link close} when done to release pooled sockets.
+ */
+export class KubeClient implements KubeApi {
+  /** The kubeconfig in use (auth, TLS, current context). */
+  readonly kubeConfig: KubeConfig;
+  /** The context's namespace, the pod's namespace in-cluster, else `default`. */
+  readonly defaultNamespace: string;
+  /** Who requests run as (see `identity` in the README); used in error messages. */
+  readonly identity: string;
+  readonly #transport: Transport;
+  readonly #discovery = new Map<string, ApiResourceList>();
+
+  constructor(options: ClientOptions = {}) {
+    const requestTimeoutMs = options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
+    if (!(requestTimeoutMs > 0)) {
+      throw new InvalidConfigError(
+        `requestTimeoutMs ${requestTimeoutMs} must be a positive number of milliseconds`,
+        requestTimeoutMs,
+      );
+    }
+    const limiter = new RateLimiter({
+      qps: options.qps ?? CLIENT_DEFAULTS.qps,
+      burst: options.burst ?? CLIENT_DEFAULTS.burst,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const loaded = loadKubeConfig(options);
+    this.kubeConfig = loaded.kubeConfig;
+    this.defaultNamespace = loaded.defaultNamespace;
+    this.identity = loaded.identity;
+    this.#transport = new Transport({
+      config: loaded,
+      limiter,
+      userAgent: options.userAgent ?? CLIENT_DEFAULTS.userAgent,
+      requestTimeoutMs,
+    });
+  }
+
+  /**
+   * Resolves `gvr` through discovery (cached per group-version; a miss re-reads it once). Rejects
+   * with `UnknownResourceError` naming served resources or versions, and a close match.
+   */
+  async resolve(gvr: GroupVersionResource, signal?: AbortSignal): Promise<ResolvedResource> {
+    let list = this.#discovery.get(discoveryPath(gvr));
+    let found = list && findResource(list, gvr);
+    if (!list || !found) {
+      list = await this.#discover(gvr, signal);
+      found = findResource(list, gvr);
+    }
+    if (found) return found;
+    const suggestion = suggestResource(list, gvr.resource);
+    throw new UnknownResourceError(
+      `${gvrLabel(gvr)} is not served: ${list.groupVersion} has no resource "${gvr.resource}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (served: ${servedResources(list).join(', ') || 'none'})`,
+      gvr,
+    );
+  }
+
+  /** One LIST page of `resource` in `namespace` (undefined: all namespaces or cluster-scoped). 410 on an expired `continue` → `GoneError`. */
+  async list<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    options: ListOptions = {},
+  ): Promise<ListPage<T>> {
+    checkScope(resource, namespace);
+    const body = (await this.#transport.requestJson({
+      verb: 'list',
+      resource: resourceLabel(resource),
+      namespace,
+      path: resourcePath(resource, namespace),
+      query: listQuery(options),
+      accept: options.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON,
+      signal: options.signal,
+    })) as {
+      items?: T[] | null;
+      metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+    };
+    const page: ListPage<T> = { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
+    if (body.metadata?.continue) page.continue = body.metadata.continue;
+    if (typeof body.metadata?.remainingItemCount === 'number')
+      page.remainingItemCount = body.metadata.remainingItemCount;
+    return page;
+  }
+
+  /**
+   * Opens a WATCH when iterated; yields one batch of events per received chunk. Returns when the
+   * server ends the stream or `options.signal` aborts (no error); throws a typed error for a non-2xx
+   * start, a dropped connection (`NetworkError`) or a malformed line (`DecodeError`). Breaking out of
+   * the loop destroys the socket.
+   */
+  watch<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    options: WatchOptions = {},
+  ): AsyncIterable<WatchEvent<T>[]> {
+    const signal = this.#transport.signal(options.signal);
+    const request = {
+      verb: 'watch',
+      resource: resourceLabel(resource),
+      namespace,
+      path: resourcePath(resource, namespace),
+      query: watchQuery(options),
+      accept: options.metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON,
+      signal,
+    };
+    return new WatchStream<T>({
+      open: async () => {
+        checkScope(resource, namespace);
+        return this.#transport.openStream(request);
+      },
+      signal,
+      networkError: (error) => this.#transport.networkError(request, error),
+    });
+  }
+
+  /** One object; 404 → `NotFoundError`. */
+  async get<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    name: string,
+    options: GetOptions = {},
+  ): Promise<T> {
+    checkScope(resource, namespace);
+    return (await this.#transport.requestJson({
+      verb: 'get',
+      resource: resourceLabel(resource),
+      namespace,
+      name,
+      path: resourcePath(resource, namespace, name),
+      accept: options.metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON,
+      signal: options.signal,
+    })) as T;
+  }
+
+  /** Ends open watches (they return), destroys pooled and active sockets; later calls reject with `AbortedError`. Idempotent. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  async #discover(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<ApiResourceList> {
+    const path = discoveryPath(gvr);
+    try {
+      const list = (await this.#transport.requestJson({
+        verb: 'discover',
+        resource: gvr.group === '' ? gvr.version : `${gvr.group}/${gvr.version}`,
+        namespace: undefined,
+        path,
+        accept: ACCEPT_JSON,
+        signal,
+      })) as ApiResourceList;
+      const normalized = { groupVersion: list.groupVersion, resources: list.resources ?? [] };
+      this.#discovery.set(path, normalized);
+      return normalized;
+    } catch (error) {
+      if (!isApiError(error, 'KW_NOT_FOUND')) throw error;
+      throw new UnknownResourceError(
+        `${gvrLabel(gvr)} is not served: the server has no API group-version ${path.replace(/^\/apis?\//, '')}${await this.#servedVersions(gvr, signal)}`,
+        gvr,
+        error,
+      );
+    }
+  }
+
+  /** `; group "apps" serves: v1` or `; no API group "foo" — is its CRD installed?`, best effort. */
+  async #servedVersions(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<string> {
+    if (gvr.group === '') return ' — the core group serves v1';
+    try {
+      const groups = (await this.#transport.requestJson({
+        verb: 'discover',
+        resource: 'apis',
+        namespace: undefined,
+        path: '/apis',
+        accept: ACCEPT_JSON,
+        signal,
+      })) as { groups?: { name: string; versions?: { version: string }[] }[] };
+      const group = groups.groups?.find((g) => g.name === gvr.group);
+      if (!group) return ` — no API group "${gvr.group}" (is its CRD or aggregated API installed?)`;
+      return ` — group "${gvr.group}" serves: ${(group.versions ?? []).map((v) => v.version).join(', ')}`;
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** Creates a {@link KubeClient}; see `ClientOptions` and `CLIENT_DEFAULTS`. Throws `InvalidConfigError` for bad options or kubeconfig. */
+export function createClient(options: ClientOptions = {}): KubeClient {
+  return new KubeClient(options);
+}
+
+function checkScope(resource: ResolvedResource, namespace: string | undefined): void {
+  if (!resource.namespaced && namespace !== undefined) {
+    throw new InvalidConfigError(
+      `${resourceLabel(resource)} is cluster-scoped but namespace "${namespace}" was given — pass undefined`,
+      namespace,
+    );
+  }
+}

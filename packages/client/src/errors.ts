@@ -1,0 +1,158 @@
+import type { ApiErrorShape, ApiStatus, KwErrorCode } from '@kw/types';
+
+/** Base class of every error `@kw/client` throws: an `Error` with a stable {@link KwErrorCode}. */
+export class KwError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: KwErrorCode;
+  /** The offending value (option, line, URL...), when there is one. */
+  readonly value: unknown;
+
+  constructor(code: KwErrorCode, message: string, options: { value?: unknown; cause?: unknown } = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.name = new.target.name;
+    this.code = code;
+    this.value = options.value;
+  }
+}
+
+/** An invalid client option; thrown by `createClient()`. */
+export class InvalidConfigError extends KwError {
+  constructor(message: string, value?: unknown, cause?: unknown) {
+    super('KW_INVALID_CONFIG', message, cause === undefined ? { value } : { value, cause });
+  }
+}
+
+/** The request was cancelled through its `AbortSignal` (or the client was closed); `cause` is the signal's reason. */
+export class AbortedError extends KwError {
+  constructor(message: string, cause?: unknown) {
+    super('KW_ABORTED', message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** A watch stream line that is not a JSON watch event; the watcher should treat it like a dropped connection. */
+export class DecodeError extends KwError {
+  constructor(message: string, line: string, cause?: unknown) {
+    super('KW_DECODE', message, cause === undefined ? { value: line } : { value: line, cause });
+  }
+}
+
+/** The server does not serve the requested group/version/resource; `value` is the GVR. */
+export class UnknownResourceError extends KwError {
+  constructor(message: string, gvr: unknown, cause?: unknown) {
+    super('KW_UNKNOWN_RESOURCE', message, cause === undefined ? { value: gvr } : { value: gvr, cause });
+  }
+}
+
+/** What an {@link ApiError} is about: the request that failed and what the server said. */
+export interface ApiErrorContext {
+  /** HTTP status; 0 for transport errors. */
+  status: number;
+  verb: string;
+  /** `configmaps`, `deployments.apps`. */
+  resource: string;
+  namespace: string | undefined;
+  apiStatus?: ApiStatus | undefined;
+  retryAfterSeconds?: number | undefined;
+  cause?: unknown;
+}
+
+/** Base class of the errors answered by the API server or its transport; implements `ApiErrorShape`. */
+export abstract class ApiError extends KwError implements ApiErrorShape {
+  readonly status: number;
+  readonly verb: string;
+  readonly resource: string;
+  readonly namespace: string | undefined;
+  readonly apiStatus: ApiStatus | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: KwErrorCode, message: string, context: ApiErrorContext) {
+    super(
+      code,
+      message,
+      'cause' in context && context.cause !== undefined
+        ? { value: context.apiStatus, cause: context.cause }
+        : { value: context.apiStatus },
+    );
+    this.status = context.status;
+    this.verb = context.verb;
+    this.resource = context.resource;
+    this.namespace = context.namespace;
+    this.apiStatus = context.apiStatus;
+    this.retryAfterSeconds = context.retryAfterSeconds;
+  }
+}
+
+/** HTTP 400 (and other unclassified 4xx such as 422): the request was invalid. */
+export class BadRequestError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_BAD_REQUEST', message, context);
+  }
+}
+
+/** HTTP 401: missing or rejected credentials; status 0 when credentials could not be obtained locally. */
+export class UnauthorizedError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_UNAUTHORIZED', message, context);
+  }
+}
+
+/** HTTP 403: the identity may not perform the verb on the resource in the namespace. */
+export class ForbiddenError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_FORBIDDEN', message, context);
+  }
+}
+
+/** HTTP 404: the object (or resource path) does not exist. */
+export class NotFoundError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_NOT_FOUND', message, context);
+  }
+}
+
+/** HTTP 409: conflicting write. */
+export class ConflictError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_CONFLICT', message, context);
+  }
+}
+
+/** HTTP 410: the resourceVersion or continue token is too old; re-list. */
+export class GoneError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_GONE', message, context);
+  }
+}
+
+/** HTTP 429: throttled by the server (API priority and fairness); wait `retryAfterSeconds`. */
+export class TooManyRequestsError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_TOO_MANY_REQUESTS', message, context);
+  }
+}
+
+/** HTTP 504 or a Status with reason `Timeout`; status 0 when the client's `requestTimeoutMs` elapsed. */
+export class TimeoutError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_TIMEOUT', message, context);
+  }
+}
+
+/** HTTP 5xx other than 504. */
+export class ServerError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_SERVER_ERROR', message, context);
+  }
+}
+
+/** Socket, DNS or TLS failure, or a connection dropped mid-response; status 0, `cause` is the Node error. */
+export class NetworkError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_NETWORK', message, context);
+  }
+}
+
+/** True when `error` is an {@link ApiError}, optionally with the given code (`isApiError(e, 'KW_GONE')`). */
+export function isApiError(error: unknown, code?: KwErrorCode): error is ApiError {
+  return error instanceof ApiError && (code === undefined || error.code === code);
+}

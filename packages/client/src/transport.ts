@@ -1,0 +1,240 @@
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import {
+  AbortedError,
+  type ApiError,
+  DecodeError,
+  KwError,
+  NetworkError,
+  TimeoutError,
+  UnauthorizedError,
+} from './errors';
+import type { LoadedKubeConfig } from './load-kube-config';
+import type { RateLimiter } from './rate-limiter';
+import { describe, toApiError } from './to-api-error';
+
+/** One GET against the API server, described for the wire and for error messages. */
+export interface ApiRequest {
+  /** `list`, `watch`, `get`, `discover`. */
+  verb: string;
+  /** Resource label for errors (`configmaps`, `leases.coordination.k8s.io`). */
+  resource: string;
+  namespace: string | undefined;
+  name?: string;
+  /** Path below the server URL, e.g. `/api/v1/namespaces/a/configmaps`. */
+  path: string;
+  query?: URLSearchParams;
+  accept: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** An open 2xx response whose body the caller consumes (watch). */
+export interface OpenResponse {
+  request: ClientRequest;
+  response: IncomingMessage;
+}
+
+/** What a {@link Transport} needs. */
+export interface TransportOptions {
+  config: LoadedKubeConfig;
+  limiter: RateLimiter;
+  userAgent: string;
+  requestTimeoutMs: number;
+}
+
+const TCP_KEEPALIVE_MS = 30_000;
+
+/**
+ * HTTP(S) to the API server on `node:http(s)`: auth and TLS from `KubeConfig.applyToHTTPSOptions`
+ * per request (so rotated token files and exec credentials are picked up), client-side rate limit,
+ * a keep-alive agent for ordinary requests and a separate non-pooling agent for watches.
+ */
+export class Transport {
+  readonly #config: LoadedKubeConfig;
+  readonly #limiter: RateLimiter;
+  readonly #userAgent: string;
+  readonly #timeoutMs: number;
+  readonly #requestAgent: http.Agent;
+  readonly #watchAgent: http.Agent;
+  readonly #closed = new AbortController();
+
+  constructor(options: TransportOptions) {
+    this.#config = options.config;
+    this.#limiter = options.limiter;
+    this.#userAgent = options.userAgent;
+    this.#timeoutMs = options.requestTimeoutMs;
+    const Agent = options.config.server.protocol === 'https:' ? https.Agent : http.Agent;
+    this.#requestAgent = new Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_MS });
+    this.#watchAgent = new Agent({ keepAlive: false });
+  }
+
+  /** Who requests run as. */
+  get identity(): string {
+    return this.#config.identity;
+  }
+
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.#closed.signal.aborted;
+  }
+
+  /** Sends `req` and resolves its 2xx body parsed as JSON (one `JSON.parse`); rejects with a typed error. */
+  async requestJson(req: ApiRequest): Promise<unknown> {
+    const timeout = new AbortController();
+    const signal = this.signal(req.signal, timeout.signal);
+    await this.#limiter.acquire(signal);
+    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    try {
+      const { response } = await this.#send(req, signal, 'request');
+      const body = await readBody(response, signal);
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status > 299) throw this.#httpError(req, response, body);
+      const text = body.toString('utf8');
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new DecodeError(
+          `${describe(req)}: the response body is not JSON — check the server URL`,
+          text.slice(0, 200),
+          error,
+        );
+      }
+    } catch (error) {
+      throw this.#failure(req, error, signal, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Opens a streaming request (watch): resolves once a 2xx status arrives, leaving the body to the
+   * caller, who must destroy `request` when done. Non-2xx statuses reject with the typed error.
+   */
+  async openStream(req: ApiRequest): Promise<OpenResponse> {
+    const signal = this.signal(req.signal);
+    await this.#limiter.acquire(signal);
+    try {
+      const open = await this.#send(req, signal, 'watch');
+      const status = open.response.statusCode ?? 0;
+      if (status >= 200 && status <= 299) return open;
+      const body = await readBody(open.response, signal);
+      throw this.#httpError(req, open.response, body);
+    } catch (error) {
+      throw this.#failure(req, error, signal, undefined);
+    }
+  }
+
+  /** Destroys every socket (pooled and in use); later requests reject with `AbortedError`. */
+  close(): void {
+    if (this.closed) return;
+    this.#closed.abort(new AbortedError('the client was closed'));
+    this.#requestAgent.destroy();
+    this.#watchAgent.destroy();
+  }
+
+  /** A signal that aborts with any of `signals` or when the client closes. */
+  signal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+    const all = [this.#closed.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)];
+    return all.length === 1 ? this.#closed.signal : AbortSignal.any(all);
+  }
+
+  async #send(req: ApiRequest, signal: AbortSignal, kind: 'request' | 'watch'): Promise<OpenResponse> {
+    const options: https.RequestOptions = {};
+    try {
+      await this.#config.kubeConfig.applyToHTTPSOptions(options);
+    } catch (error) {
+      throw new UnauthorizedError(
+        `${describe(req)}: could not obtain credentials for "${this.identity}": ${(error as Error).message} — check the kubeconfig user (exec plugin, token file, certificates)`,
+        { status: 0, verb: req.verb, resource: req.resource, namespace: req.namespace, cause: error },
+      );
+    }
+    if (signal.aborted) throw new AbortedError(`${describe(req)} was aborted`, signal.reason);
+    const { server } = this.#config;
+    const cluster = this.#config.kubeConfig.getCurrentCluster();
+    const query = req.query?.toString();
+    const basePath = server.pathname.endsWith('/') ? server.pathname.slice(0, -1) : server.pathname;
+    options.method = 'GET';
+    options.protocol = server.protocol;
+    options.hostname = server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname;
+    options.port = server.port || (server.protocol === 'https:' ? 443 : 80);
+    options.path = `${basePath}${req.path}${query ? `?${query}` : ''}`;
+    options.headers = { ...options.headers, Accept: req.accept, 'User-Agent': this.#userAgent };
+    // client-node's proxy agents carry the proxy; otherwise our own pools (TLS options travel per request).
+    if (!cluster?.proxyUrl) options.agent = kind === 'watch' ? this.#watchAgent : this.#requestAgent;
+
+    return new Promise<OpenResponse>((resolve, reject) => {
+      const request = (server.protocol === 'https:' ? https : http).request(options);
+      const onAbort = (): void => {
+        request.destroy(new AbortedError(`${describe(req)} was aborted`, signal.reason));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (kind === 'watch') request.once('socket', (socket: Socket) => socket.setKeepAlive(true, TCP_KEEPALIVE_MS));
+      request.once('response', (response) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve({ request, response });
+      });
+      request.once('error', (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof AbortedError ? error : this.networkError(req, error));
+      });
+      request.end();
+    });
+  }
+
+  /** Wraps a socket/DNS/TLS error of `req` as a `NetworkError`. */
+  networkError(req: ApiRequest, error: unknown): NetworkError {
+    const code = (error as NodeJS.ErrnoException).code;
+    const detail = `${code ? `${code} ` : ''}${(error as Error).message}`;
+    return new NetworkError(
+      `${describe(req)} failed talking to ${this.#config.server.origin}: ${detail} — check the server address, network and TLS settings`,
+      { status: 0, verb: req.verb, resource: req.resource, namespace: req.namespace, cause: error },
+    );
+  }
+
+  #httpError(req: ApiRequest, response: IncomingMessage, body: Buffer): ApiError {
+    return toApiError(
+      { status: response.statusCode ?? 0, headers: response.headers, body },
+      { verb: req.verb, resource: req.resource, namespace: req.namespace, name: req.name, identity: this.identity },
+    );
+  }
+
+  /** The error to surface for `error`: timeout or abort when the signal fired, typed errors as is, else a `NetworkError`. */
+  #failure(req: ApiRequest, error: unknown, signal: AbortSignal, timeout: AbortSignal | undefined): unknown {
+    if (signal.aborted) {
+      if (timeout?.aborted) {
+        return new TimeoutError(
+          `${describe(req)} got no complete response within ${this.#timeoutMs}ms — raise requestTimeoutMs or check the server`,
+          { status: 0, verb: req.verb, resource: req.resource, namespace: req.namespace, cause: error },
+        );
+      }
+      return error instanceof AbortedError ? error : new AbortedError(`${describe(req)} was aborted`, signal.reason);
+    }
+    return error instanceof KwError ? error : this.networkError(req, error);
+  }
+}
+
+/** Collects a response body as Buffers and concatenates once; aborting destroys the response. */
+function readBody(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onAbort = (): void => {
+      response.destroy(new AbortedError('the response was aborted', signal.reason));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    response.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    response.once('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+    });
+    response.once('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+  });
+}
