@@ -1,0 +1,134 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, inject } from 'vitest';
+import * as cluster from './cluster.ts';
+import { createNamespace, deleteNamespace, uniqueNamespaceName } from './namespace.ts';
+import type { ClusterState } from './state.ts';
+import type { KubeTestEnv } from './test-env.ts';
+
+export { FaultProxy, type FaultProxyOptions, type FaultProxyStats } from './fault-proxy.ts';
+export { kubeconfigFor } from './kubeconfig.ts';
+export { statusOf } from './namespace.ts';
+export type { KubeTestEnv } from './test-env.ts';
+
+/**
+ * The cluster under test, as provided by the kube-local vitest global setup. Also points
+ * this worker's fault controls (compactEtcd, restartApiserver, ...) at that cluster.
+ */
+export function kubeEnv(): KubeTestEnv {
+  const env = inject('kube');
+  if (env === undefined) {
+    throw new Error(
+      "kube-local: inject('kube') is empty; add '@kw/kube-local/vitest-global-setup' (tools/kube-local/src/vitest-global-setup.ts) to this vitest project's globalSetup",
+    );
+  }
+  if (env.runDir !== null) process.env.KW_KUBE_LOCAL_RUN_DIR = env.runDir;
+  return env;
+}
+
+/** Whether fault controls (restartApiserver, compactEtcd, stop/startApiserver) can be used. */
+export function faultsAvailable(): boolean {
+  return kubeEnv().managed;
+}
+
+function managed(what: string): void {
+  if (!kubeEnv().managed) {
+    throw new Error(
+      `kube-local: ${what}() needs a kube-local cluster, but the tests run against KW_E2E_KUBECONFIG; guard the test with it.skipIf(!faultsAvailable())`,
+    );
+  }
+}
+
+/** Compacts etcd at its current revision (see cluster.compactEtcd); returns the revision. */
+export async function compactEtcd(): Promise<number> {
+  managed('compactEtcd');
+  return cluster.compactEtcd();
+}
+
+/** Kills and restarts kube-apiserver, keeping etcd data; resolves once /readyz is 200. */
+export async function restartApiserver(options?: cluster.StartOptions): Promise<ClusterState> {
+  managed('restartApiserver');
+  return cluster.restartApiserver(options);
+}
+
+/** Stops kube-apiserver (etcd keeps running) for outage tests; pair with {@link startApiserver}. */
+export async function stopApiserver(): Promise<ClusterState> {
+  managed('stopApiserver');
+  return cluster.stopApiserver();
+}
+
+/** Starts kube-apiserver again after {@link stopApiserver}; resolves once /readyz is 200. */
+export async function startApiserver(options?: cluster.StartOptions): Promise<ClusterState> {
+  managed('startApiserver');
+  return cluster.startApiserver(options);
+}
+
+/** A KubeConfig for the admin identity. */
+export function adminKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeEnv().adminKubeconfigPath);
+  return kc;
+}
+
+/** A KubeConfig for the restricted identity (no RBAC grants), or undefined if none is configured. */
+export function restrictedKubeConfig(): KubeConfig | undefined {
+  const path = kubeEnv().restrictedKubeconfigPath;
+  if (path === null) return undefined;
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/**
+ * Copy of `base` (default: the admin KubeConfig) whose clusters point at `url`, e.g. a
+ * FaultProxy's. Credentials are unchanged; TLS still verifies the apiserver's certificate
+ * (by its original host name when that is not an IP address).
+ */
+export function kubeConfigVia(url: string, base: KubeConfig = adminKubeConfig()): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: base.clusters.map((c) => {
+      const host = new URL(c.server).hostname;
+      const isIp = /^[\d.]+$/.test(host) || host.includes(':');
+      return { ...c, server: url, ...(c.tlsServerName === undefined && !isIp ? { tlsServerName: host } : {}) };
+    }),
+    users: base.users,
+    contexts: base.contexts,
+    currentContext: base.currentContext,
+  });
+  return kc;
+}
+
+/** The apiserver's host and port, e.g. as a FaultProxy target. */
+export function apiserverAddress(): { host: string; port: number } {
+  const url = new URL(kubeEnv().server);
+  return { host: url.hostname, port: Number(url.port || 443) };
+}
+
+/** Handle returned by {@link useNamespace}; `name` is readable once beforeAll ran. */
+export interface TestNamespace {
+  /** Namespace name (throws before beforeAll). */
+  readonly name: string;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that create a unique namespace `<prefix>-<suffix>`
+ * for the current test file (or describe block) and delete it, with the common objects in
+ * it, afterwards.
+ */
+export function useNamespace(prefix: string): TestNamespace {
+  let name: string | undefined;
+  beforeAll(async () => {
+    const candidate = uniqueNamespaceName(prefix);
+    await createNamespace(adminKubeConfig(), candidate);
+    name = candidate;
+  });
+  afterAll(async () => {
+    if (name !== undefined) await deleteNamespace(adminKubeConfig(), name, kubeEnv().managed);
+  });
+  return {
+    get name(): string {
+      if (name === undefined) throw new Error('kube-local: useNamespace(...).name read before beforeAll created it');
+      return name;
+    },
+  };
+}
