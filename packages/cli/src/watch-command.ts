@@ -1,0 +1,134 @@
+import { CachedStore } from '@kw/store-cached';
+import { MemoryStore } from '@kw/store-memory';
+import type { KubeObject, Store } from '@kw/types';
+import type { WatchCommand } from './args';
+import { CLI_DEFAULTS } from './cli-defaults';
+import { EXIT_CODES, type ExitCode } from './exit-codes';
+import { clockTime, formatDuration, plural } from './format';
+import { startAndSync } from './initial-sync';
+import { CLEAR_LINE, type Io, writeLine } from './io';
+import type { ErrorContext } from './report-error';
+import { openSelection, type Selection } from './selection';
+
+/** Most objects printed per `--get` lookup; the rest are counted. */
+const MAX_LISTED = 10;
+
+/**
+ * `kw watch`: syncs, answers the `--get` lookups, then prints a debounced change line until
+ * `signal` aborts (Ctrl-C) — or returns right after the lookups with `--once`.
+ */
+export async function watchCommand(
+  command: WatchCommand,
+  io: Io,
+  signal: AbortSignal,
+  context: ErrorContext,
+): Promise<ExitCode> {
+  const selection = await openSelection(
+    command,
+    { ignoreFields: [...CLI_DEFAULTS.ignoreFields, ...command.ignoreFields], metadataOnly: command.metadataOnly },
+    io,
+    context,
+  );
+  try {
+    const store = createStore(command.store, selection);
+    const live = new LiveLine(io);
+    let syncedAt = 0;
+    const { watcher, failed } = await startAndSync(
+      selection,
+      {
+        store,
+        debounceMs: command.debounceMs,
+        metadataOnly: command.metadataOnly,
+        ...(command.listMode === undefined ? {} : { listMode: command.listMode }),
+        ...(command.labelSelector === undefined ? {} : { labelSelector: command.labelSelector }),
+        signal,
+        onChange: async (changed, stats) => {
+          if (syncedAt === 0 || stats.isInitialSync) return;
+          live.show(
+            `${clockTime(new Date())}  +${stats.created} ~${stats.modified} -${stats.deleted}  total ${await changed.size()}  relists ${watcher.status().relists}${lookupCounts(store, command.gets)}`,
+          );
+        },
+      },
+      io,
+    );
+    syncedAt = performance.now();
+    for (const keys of command.gets) await printLookup(store, selection, keys, io);
+    if (command.once || signal.aborted) {
+      await watcher.stop();
+      return EXIT_CODES.ok;
+    }
+    writeLine(io.stderr, `watching for changes (debounce ${command.debounceMs} ms); Ctrl-C to stop`);
+    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      await Promise.race([stopped, failed]);
+    } finally {
+      live.end();
+      await watcher.stop();
+    }
+    writeLine(io.stderr, `stopped after ${formatDuration(performance.now() - syncedAt)}`);
+    return EXIT_CODES.ok;
+  } finally {
+    selection.client.close();
+  }
+}
+
+function createStore(kind: 'memory' | 'cached', selection: Selection): Store {
+  if (kind === 'memory') return new MemoryStore();
+  const { client, resource, indexer } = selection;
+  return new CachedStore({
+    keyCount: indexer.indexBy.length,
+    filterFields: (obj: KubeObject) => indexer.filterFields(obj),
+    fetch: async (namespace, name, signal) => {
+      try {
+        return await client.get(resource, namespace, name, signal === undefined ? {} : { signal });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'KW_NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+  });
+}
+
+async function printLookup(store: Store, selection: Selection, keys: string[], io: Io): Promise<void> {
+  const found = (await store.get(keys)).map((obj) => ({ obj, id: objectLabel(obj) }));
+  found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  writeLine(io.stdout, `get ${keys.join(',')}: ${plural(found.length, 'object')}`);
+  for (const { obj, id } of found.slice(0, MAX_LISTED)) {
+    writeLine(io.stdout, `  ${id}  [${selection.indexer.extractKeys(obj).join(' | ')}]`);
+  }
+  if (found.length > MAX_LISTED) writeLine(io.stdout, `  … and ${found.length - MAX_LISTED} more`);
+}
+
+/** `  kw-demo,web: 51` per `--get`, for the memory store only (a cached store would fetch bodies). */
+function lookupCounts(store: Store, gets: string[][]): string {
+  if (!(store instanceof MemoryStore)) return '';
+  return gets.map((keys) => `  ${keys.join(',')}: ${store.getSync(keys).length}`).join('');
+}
+
+function objectLabel(obj: KubeObject): string {
+  const { namespace, name = '?' } = obj.metadata ?? {};
+  return namespace === undefined ? name : `${namespace}/${name}`;
+}
+
+/** The live change line: rewritten in place on a terminal, one line per change otherwise. */
+class LiveLine {
+  readonly #io: Io;
+  #shown = false;
+
+  constructor(io: Io) {
+    this.#io = io;
+  }
+
+  show(line: string): void {
+    if (this.#io.stdout.isTTY === true) {
+      this.#io.stdout.write(`${CLEAR_LINE}${line}`);
+      this.#shown = true;
+    } else {
+      writeLine(this.#io.stdout, line);
+    }
+  }
+
+  end(): void {
+    if (this.#shown) this.#io.stdout.write('\n');
+  }
+}
