@@ -34,7 +34,11 @@ const deps = { dependencies: { '@kw/types': 'workspace:^' } };
 
 describe('check-deps', () => {
   it('passes packages coupled through import type only', () => {
-    pkg('types', {}, { 'src/index.ts': "export type { A } from './a';\n", 'src/a.ts': 'export interface A { x: 1 }\n' });
+    pkg(
+      'types',
+      {},
+      { 'src/index.ts': "export type { A } from './a';\n", 'src/a.ts': 'export interface A { x: 1 }\n' },
+    );
     pkg('store-memory', deps, { 'src/index.ts': "import type { A } from '@kw/types';\nexport const a: A | 1 = 1;\n" });
     pkg('watcher', deps, { 'src/index.ts': "import type { A } from '@kw/types';\nexport const a: A | 1 = 1;\n" });
     expect(run()).toMatchObject({ code: 0 });
@@ -45,7 +49,10 @@ describe('check-deps', () => {
     pkg(
       'watcher',
       { dependencies: { '@kw/types': 'workspace:^', '@kw/store-memory': 'workspace:^' } },
-      { 'src/index.ts': "import type { A } from '@kw/types';\nimport { a } from '@kw/store-memory';\nexport const b: A | 1 = a;\n" },
+      {
+        'src/index.ts':
+          "import type { A } from '@kw/types';\nimport { a } from '@kw/store-memory';\nexport const b: A | 1 = a;\n",
+      },
     );
     const { code, output } = run();
     expect(code).toBe(1);
@@ -57,7 +64,10 @@ describe('check-deps', () => {
     pkg(
       'indexer',
       { dependencies: { '@kw/types': 'workspace:^', 'lru-cache': '1' } },
-      { 'src/index.ts': "import type { A } from '@kw/types';\nimport { JSONPath } from 'jsonpath-plus';\nexport const x: A | unknown = JSONPath;\n" },
+      {
+        'src/index.ts':
+          "import type { A } from '@kw/types';\nimport { JSONPath } from 'jsonpath-plus';\nexport const x: A | unknown = JSONPath;\n",
+      },
     );
     const { code, output } = run();
     expect(code).toBe(1);

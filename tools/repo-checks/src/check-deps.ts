@@ -94,7 +94,9 @@ function runtimeStatements(file: string): string[] {
   return bad;
 }
 
-const rootDevDeps = new Set(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies ?? {}));
+const rootDevDeps = new Set(
+  Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies ?? {}),
+);
 const problems: string[] = [];
 const packagesDir = resolve(root, process.argv[2] ?? 'packages');
 for (const dir of readdirSync(packagesDir)) {
@@ -113,7 +115,9 @@ for (const dir of readdirSync(packagesDir)) {
   const runtimeDeps = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
   const devDeps = new Set([...Object.keys(pkg.devDependencies ?? {}), ...rootDevDeps]);
   const used = new Set<string>();
-  const files = walk(pkgDir).filter((f) => !relative(pkgDir, f).includes('/') || /^(src|test|bench)\//.test(relative(pkgDir, f)));
+  const files = walk(pkgDir).filter(
+    (f) => !relative(pkgDir, f).includes('/') || /^(src|test|bench)\//.test(relative(pkgDir, f)),
+  );
   for (const file of files) {
     const rel = relative(root, file);
     const inSrc = relative(pkgDir, file).startsWith('src/');
@@ -141,7 +145,8 @@ for (const dir of readdirSync(packagesDir)) {
   }
   if (pkg.name === '@kw/types') {
     for (const file of files.filter((f) => f.includes('/src/'))) {
-      for (const at of runtimeStatements(file)) problems.push(`@kw/types: ${at} is runtime code; @kw/types holds types only`);
+      for (const at of runtimeStatements(file))
+        problems.push(`@kw/types: ${at} is runtime code; @kw/types holds types only`);
     }
   }
 }

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, kubeEnv, useNamespace } from '@kw/kube-local/e2e';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adminKubeConfig, kubeEnv, useNamespace } from '../../../../tools/kube-local/src/e2e.ts';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
 

@@ -3,15 +3,9 @@
  * watch semantics, 410 after compaction, RBAC errors, metadata-only and streaming lists.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, compactEtcd, kubeEnv, restrictedKubeConfig, useNamespace } from '@kw/kube-local/e2e';
 import type { KubeObject, ResolvedResource, WatchEvent } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminKubeConfig,
-  compactEtcd,
-  kubeEnv,
-  restrictedKubeConfig,
-  useNamespace,
-} from '../../../../tools/kube-local/src/e2e.ts';
 import {
   createClient,
   ForbiddenError,

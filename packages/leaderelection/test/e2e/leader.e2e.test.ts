@@ -13,14 +13,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { apiserverAddress, FaultProxy, kubeconfigFor, kubeEnv, useNamespace } from '@kw/kube-local/e2e';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiserverAddress,
-  FaultProxy,
-  kubeconfigFor,
-  kubeEnv,
-  useNamespace,
-} from '../../../../tools/kube-local/src/e2e.ts';
 
 const LEASE_DURATION_MS = 3_000;
 const RETRY_PERIOD_MS = 500;

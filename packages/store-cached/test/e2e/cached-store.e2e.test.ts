@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CoreV1Api, type V1Secret } from '@kubernetes/client-node';
 import { createClient } from '@kw/client';
 import { Indexer } from '@kw/indexer';
+import { adminKubeConfig, useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
 import type { ObjectFetcher, ResolvedResource, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { adminKubeConfig, useNamespace } from '../../../../tools/kube-local/src/e2e';
 import { CachedStore } from '../../src/index';
 
 const BULK = 2000;
