@@ -1,0 +1,251 @@
+import type {
+  BackoffOptions,
+  ErrorCallback,
+  GroupVersionResource,
+  KubeApi,
+  KubeObject,
+  Logger,
+  SingleWatcherConfig,
+  WatcherConfig,
+  WatchTargetConfig,
+} from '@kw/types';
+import { WATCHER_DEFAULTS } from './defaults';
+import { InvalidConfigError } from './errors';
+
+/** Watcher options beyond the shared `@kw/types` contract. */
+export interface WatcherTuning {
+  /**
+   * Close a watch that received nothing (no event, no bookmark) for this long and resume it from
+   * the last resourceVersion, ms; `0` disables the watchdog. Default 180000 (three missed bookmarks).
+   */
+  watchIdleTimeoutMs?: number;
+  /** After 401/403/404/unknown resource, retries wait a random time in `[slowRetryMs, 2 × slowRetryMs)`, ms. Default 30000. */
+  slowRetryMs?: number;
+}
+
+/** Configuration of a `Watcher`: {@link WatcherConfig} plus {@link WatcherTuning}. */
+export interface WatcherOptions<T extends KubeObject = KubeObject> extends WatcherConfig<T>, WatcherTuning {}
+
+/** Configuration of a `SingleWatcher`: {@link SingleWatcherConfig} plus {@link WatcherTuning}. */
+export interface SingleWatcherOptions<T extends KubeObject = KubeObject>
+  extends SingleWatcherConfig<T>,
+    WatcherTuning {}
+
+/** The validated settings both watchers share. */
+export interface TargetSettings {
+  api: KubeApi;
+  resource: GroupVersionResource;
+  namespace: string | undefined;
+  labelSelector: string | undefined;
+  fieldSelector: string | undefined;
+  signal: AbortSignal | undefined;
+  onError: ErrorCallback | undefined;
+  logger: Logger;
+  backoff: Required<BackoffOptions>;
+  watchTimeoutSeconds: number;
+  watchIdleTimeoutMs: number;
+  slowRetryMs: number;
+}
+
+const noop = () => {};
+/** The default logger: discards everything. */
+export const SILENT_LOGGER: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Validates the fields `Watcher` and `SingleWatcher` share; throws {@link InvalidConfigError} naming the field. */
+export function targetSettings(config: WatchTargetConfig & WatcherTuning, what: string): TargetSettings {
+  if (config === null || typeof config !== 'object') {
+    throw new InvalidConfigError('config', `new ${what}() needs a configuration object, got ${show(config)}`, config);
+  }
+  const api = config.api as Partial<KubeApi> | undefined;
+  if (
+    api === null ||
+    typeof api !== 'object' ||
+    !['resolve', 'list', 'watch'].every((m) => isFunction(api[m as 'list']))
+  ) {
+    throw new InvalidConfigError(
+      'api',
+      `expected a KubeApi (resolve, list and watch methods), got ${show(api)} — pass createClient() from @kw/client`,
+      api,
+    );
+  }
+  const resource = checkResource(config.resource);
+  const namespace = optionalString('namespace', config.namespace);
+  if (namespace !== undefined && (namespace.length > 63 || !DNS_LABEL.test(namespace))) {
+    throw new InvalidConfigError(
+      'namespace',
+      `${show(namespace)} is not a valid namespace name (lowercase letters, digits and "-", at most 63) — omit it to watch all namespaces`,
+      namespace,
+    );
+  }
+  const signal = config.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidConfigError('signal', `expected an AbortSignal, got ${show(signal)}`, signal);
+  }
+  return {
+    api: api as KubeApi,
+    resource,
+    namespace,
+    labelSelector: optionalString('labelSelector', config.labelSelector),
+    fieldSelector: optionalString('fieldSelector', config.fieldSelector),
+    signal,
+    onError: optionalFunction('onError', config.onError) as ErrorCallback | undefined,
+    logger: checkLogger(config.logger),
+    backoff: checkBackoff(config.backoff),
+    watchTimeoutSeconds: number(
+      'watchTimeoutSeconds',
+      config.watchTimeoutSeconds,
+      WATCHER_DEFAULTS.watchTimeoutSeconds,
+      {
+        min: 1,
+        integer: true,
+      },
+    ),
+    watchIdleTimeoutMs: number('watchIdleTimeoutMs', config.watchIdleTimeoutMs, WATCHER_DEFAULTS.watchIdleTimeoutMs, {
+      min: 0,
+    }),
+    slowRetryMs: number('slowRetryMs', config.slowRetryMs, WATCHER_DEFAULTS.slowRetryMs, { min: 1 }),
+  };
+}
+
+function checkResource(resource: unknown): GroupVersionResource {
+  if (resource === null || typeof resource !== 'object') {
+    throw new InvalidConfigError(
+      'resource',
+      `expected { group, version, resource }, got ${show(resource)} — e.g. { group: '', version: 'v1', resource: 'configmaps' }`,
+      resource,
+    );
+  }
+  const { group, version, resource: plural } = resource as Partial<GroupVersionResource>;
+  if (typeof group !== 'string') {
+    throw new InvalidConfigError(
+      'resource.group',
+      `expected a string, got ${show(group)} — the core group ("v1" resources) is ''`,
+      group,
+    );
+  }
+  if (group.includes('/')) {
+    const [g, v] = group.split('/');
+    throw new InvalidConfigError(
+      'resource.group',
+      `${show(group)} contains "/" — did you mean group ${show(g)} and version ${show(v)}?`,
+      group,
+    );
+  }
+  if (typeof version !== 'string' || version === '' || version.includes('/')) {
+    throw new InvalidConfigError(
+      'resource.version',
+      `expected a version like "v1", got ${show(version)}${typeof version === 'string' && version.includes('/') ? ' — put the group in resource.group' : ''}`,
+      version,
+    );
+  }
+  if (typeof plural !== 'string' || plural === '' || plural.includes('/')) {
+    throw new InvalidConfigError(
+      'resource.resource',
+      `expected the plural resource name like "configmaps", got ${show(plural)}`,
+      plural,
+    );
+  }
+  if (plural !== plural.toLowerCase()) {
+    throw new InvalidConfigError(
+      'resource.resource',
+      `${show(plural)} is not a resource name — resources are lowercase plurals; did you mean ${show(`${plural.toLowerCase()}s`)}?`,
+      plural,
+    );
+  }
+  return { group, version, resource: plural };
+}
+
+function checkLogger(logger: unknown): Logger {
+  if (logger === undefined) return SILENT_LOGGER;
+  const l = logger as Partial<Logger> | null;
+  if (
+    l === null ||
+    typeof l !== 'object' ||
+    !['debug', 'info', 'warn', 'error'].every((m) => isFunction(l[m as 'info']))
+  ) {
+    throw new InvalidConfigError(
+      'logger',
+      `expected { debug, info, warn, error } functions (console fits), got ${show(logger)}`,
+      logger,
+    );
+  }
+  return l as Logger;
+}
+
+function checkBackoff(backoff: BackoffOptions | undefined): Required<BackoffOptions> {
+  const d = WATCHER_DEFAULTS.backoff;
+  if (backoff === undefined) return { ...d };
+  if (backoff === null || typeof backoff !== 'object') {
+    throw new InvalidConfigError('backoff', `expected an object, got ${show(backoff)}`, backoff);
+  }
+  const initialMs = number('backoff.initialMs', backoff.initialMs, d.initialMs, { min: 1 });
+  const maxMs = number('backoff.maxMs', backoff.maxMs, Math.max(d.maxMs, initialMs), { min: initialMs });
+  const factor = number('backoff.factor', backoff.factor, d.factor, { min: 1 });
+  const resetAfterMs = number('backoff.resetAfterMs', backoff.resetAfterMs, d.resetAfterMs, { min: 0 });
+  return { initialMs, maxMs, factor, resetAfterMs };
+}
+
+/** `value` or `fallback`; throws unless it is a finite number ≥ `min` (an integer if asked). */
+export function number(
+  field: string,
+  value: unknown,
+  fallback: number,
+  { min, integer = false }: { min: number; integer?: boolean },
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new InvalidConfigError(
+      field,
+      `expected ${integer ? 'an integer' : 'a finite number'} ≥ ${min}, got ${show(value)} (default ${fallback})`,
+      value,
+    );
+  }
+  return value;
+}
+
+/** `value` when it is a function; `undefined` when absent; throws otherwise. */
+export function optionalFunction(field: string, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (!isFunction(value)) throw new InvalidConfigError(field, `expected a function, got ${show(value)}`, value);
+  return value;
+}
+
+/** Throws unless `value` is a function. */
+export function requiredFunction(field: string, value: unknown): void {
+  if (!isFunction(value)) throw new InvalidConfigError(field, `expected a function, got ${show(value)}`, value);
+}
+
+/** `value` when it is a boolean, else `fallback` when absent; throws otherwise. */
+export function boolean(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new InvalidConfigError(field, `expected true or false, got ${show(value)}`, value);
+  return value;
+}
+
+function optionalString(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidConfigError(field, `expected a non-empty string or no value, got ${show(value)}`, value);
+  }
+  return value;
+}
+
+function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === 'function';
+}
+
+/** A value for an error message: JSON where possible, else its type. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  try {
+    const json = JSON.stringify(value);
+    if (json === undefined) return String(value);
+    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  } catch {
+    return typeof value;
+  }
+}

@@ -1,0 +1,115 @@
+import type { MaybePromise } from '@kw/types';
+
+/** Options of a {@link Debouncer}. */
+export interface DebouncerOptions {
+  /** Quiet time after the last `trigger()` before `run` is called, ms. */
+  debounceMs: number;
+  /** Longest time from the first pending `trigger()` to the call, ms (≥ `debounceMs`). */
+  maxWaitMs: number;
+  /** The debounced work; never re-entered. */
+  run: () => MaybePromise<void>;
+  /** Receives what `run` throws or rejects with. */
+  onError: (err: unknown) => void;
+}
+
+/**
+ * Calls `run` once `debounceMs` passed without a `trigger()`, or `maxWaitMs` after the first
+ * pending trigger, whichever comes first, so continuous triggers cannot starve it. `run` is never
+ * re-entered: triggers while it runs are batched into one call after it settles (immediately
+ * when their `maxWaitMs` has already passed). `trigger()` is O(1) and touches no timer while one
+ * is armed, so it is cheap on a hot path.
+ */
+export class Debouncer {
+  private readonly options: DebouncerOptions;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstTriggerAt: number | undefined;
+  private lastTriggerAt = 0;
+  private running = false;
+  private stopped = false;
+
+  constructor(options: DebouncerOptions) {
+    this.options = options;
+  }
+
+  /** Something changed: schedule a call of `run`. */
+  trigger(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.firstTriggerAt ??= now;
+    this.lastTriggerAt = now;
+    if (!this.running && this.timer === undefined) this.arm(now);
+  }
+
+  /** Drops the pending call, if any (a running call continues). */
+  cancel(): void {
+    this.firstTriggerAt = undefined;
+    this.clearTimer();
+  }
+
+  /** Drops the pending call and ignores later triggers. Leaves no timer. */
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+  }
+
+  /** Whether a call is pending or running. */
+  get busy(): boolean {
+    return this.running || this.firstTriggerAt !== undefined;
+  }
+
+  private due(): number {
+    const first = this.firstTriggerAt ?? this.lastTriggerAt;
+    return Math.min(this.lastTriggerAt + this.options.debounceMs, first + this.options.maxWaitMs);
+  }
+
+  private arm(now: number): void {
+    this.timer = setTimeout(this.fire, Math.max(0, this.due() - now));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    if (this.stopped || this.firstTriggerAt === undefined) return;
+    const now = Date.now();
+    if (now < this.due()) {
+      this.arm(now);
+      return;
+    }
+    this.firstTriggerAt = undefined;
+    this.running = true;
+    let result: MaybePromise<void>;
+    try {
+      result = this.options.run();
+    } catch (err) {
+      this.options.onError(err);
+      this.settled();
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(this.settled, (err: unknown) => {
+        this.options.onError(err);
+        this.settled();
+      });
+    } else {
+      this.settled();
+    }
+  };
+
+  private readonly settled = (): void => {
+    this.running = false;
+    if (!this.stopped && this.firstTriggerAt !== undefined && this.timer === undefined) this.arm(Date.now());
+  };
+}
+
+/** Whether `value` is a promise-like (has a `then` method). */
+export function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

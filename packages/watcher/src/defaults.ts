@@ -1,0 +1,28 @@
+/**
+ * Every default of `Watcher` and `SingleWatcher`, in one place. Times are milliseconds unless
+ * the name says seconds.
+ *
+ * - `debounceMs` 500: quiet time before `onChange`; bursts (a rollout touching 50 pods) become one call,
+ *   and a controller still reacts within a second.
+ * - `maxWaitMs` 5000: under continuous churn `onChange` still runs at least every 5 s.
+ * - `pageSize` 500: the page size client-go's pager uses.
+ * - `watchTimeoutSeconds` 300: each watch asks the server to end it after a random time in [300, 600) s,
+ *   so many watchers do not reconnect in lockstep.
+ * - `watchIdleTimeoutMs` 180000: the API server sends a bookmark about once a minute to a watch that asked for
+ *   them, so three minutes without any event or bookmark means the connection is hung; it is closed and resumed.
+ * - `backoff`: client-go's reference (800 ms initial, ×2, capped at 30 s, reset after 2 min without failures),
+ *   full jitter.
+ * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.
+ */
+export const WATCHER_DEFAULTS = {
+  debounceMs: 500,
+  maxWaitMs: 5000,
+  callOnChangeDuringSync: false,
+  pageSize: 500,
+  listMode: 'auto',
+  metadataOnly: false,
+  watchTimeoutSeconds: 300,
+  watchIdleTimeoutMs: 180_000,
+  slowRetryMs: 30_000,
+  backoff: { initialMs: 800, factor: 2, maxMs: 30_000, resetAfterMs: 120_000 },
+} as const;

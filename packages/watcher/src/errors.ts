@@ -1,0 +1,143 @@
+import type { ApiErrorShape, ApiStatus, KwErrorCode, KwErrorShape } from '@kw/types';
+
+/** Base class of every error this package throws or reports: an `Error` with a stable `code` and the offending value. */
+export class KwError extends Error implements KwErrorShape {
+  readonly code: KwErrorCode;
+  /** The value that was wrong (an option, a status, an object). */
+  readonly value: unknown;
+
+  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.value = value;
+  }
+}
+
+/**
+ * A configuration field is missing or invalid. Thrown by the constructors; also rejected from
+ * `waitForSync` when the check needs discovery (a namespace for a cluster-scoped resource).
+ */
+export class InvalidConfigError extends KwError {
+  /** The offending field, e.g. `debounceMs` or `resource.version`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, value: unknown) {
+    super('KW_INVALID_CONFIG', `${field}: ${message}`, value);
+    this.field = field;
+  }
+}
+
+/** A user callback (`onChange`, `onSyncComplete`, ...) threw or rejected; reported via `onError`, the watcher keeps running. */
+export class CallbackError extends KwError {
+  /** Which callback failed. */
+  readonly callback: string;
+
+  constructor(callback: string, cause: unknown) {
+    super('KW_CALLBACK', `${callback} threw: ${describeError(cause)} — the watcher keeps running`, cause, { cause });
+    this.callback = callback;
+  }
+}
+
+/** `waitForSync` gave up because the watcher was stopped or the caller's signal aborted. */
+export class WatcherStoppedError extends KwError {
+  constructor(message: string, reason?: unknown) {
+    super('KW_ABORTED', message, reason, reason === undefined ? undefined : { cause: reason });
+  }
+}
+
+/** A watch received nothing (no event, no bookmark) for `watchIdleTimeoutMs`; it was closed and resumed. */
+export class WatchIdleError extends KwError {
+  constructor(idleMs: number) {
+    super(
+      'KW_TIMEOUT',
+      `watch received nothing for ${idleMs} ms (watchIdleTimeoutMs) — closed it and resumed from the last resourceVersion`,
+      idleMs,
+    );
+  }
+}
+
+/** The watch stream misbehaved: it ended before the initial-events-end bookmark, or the server ignored `sendInitialEvents`. */
+export class WatchStreamError extends KwError {}
+
+/** A non-kw error thrown by the API client (a client bug); treated like a transport error. */
+export class UnexpectedError extends KwError {
+  constructor(cause: unknown) {
+    super('KW_NETWORK', `unexpected error from the API client: ${describeError(cause)}`, cause, { cause });
+  }
+}
+
+/** An ERROR event received on a watch stream, as a typed error (`code` from the Status's HTTP code). */
+export class WatchStatusError extends KwError implements ApiErrorShape {
+  readonly status: number;
+  readonly verb = 'watch';
+  readonly resource: string;
+  readonly namespace: string | undefined;
+  readonly apiStatus: ApiStatus | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(apiStatus: ApiStatus, resource: string, namespace: string | undefined) {
+    const status = typeof apiStatus.code === 'number' ? apiStatus.code : 0;
+    const code = codeForStatus(status, apiStatus.reason);
+    super(
+      code,
+      `watch of ${resource}${namespace ? ` in namespace "${namespace}"` : ''} got an ERROR event: ${status} ${apiStatus.reason ?? ''} ${apiStatus.message ?? ''}`.trim(),
+      apiStatus,
+    );
+    this.status = status;
+    this.resource = resource;
+    this.namespace = namespace;
+    this.apiStatus = apiStatus;
+    this.retryAfterSeconds = apiStatus.details?.retryAfterSeconds;
+  }
+}
+
+function codeForStatus(status: number, reason: string | undefined): KwErrorCode {
+  if (status === 410 || reason === 'Expired' || reason === 'Gone') return 'KW_GONE';
+  switch (status) {
+    case 400:
+    case 422:
+      return 'KW_BAD_REQUEST';
+    case 401:
+      return 'KW_UNAUTHORIZED';
+    case 403:
+      return 'KW_FORBIDDEN';
+    case 404:
+      return 'KW_NOT_FOUND';
+    case 409:
+      return 'KW_CONFLICT';
+    case 429:
+      return 'KW_TOO_MANY_REQUESTS';
+    case 408:
+    case 504:
+      return 'KW_TIMEOUT';
+    default:
+      return 'KW_SERVER_ERROR';
+  }
+}
+
+/** Whether `err` carries a kw error code. */
+export function isKwError(err: unknown): err is KwErrorShape {
+  return err instanceof Error && typeof (err as Partial<KwErrorShape>).code === 'string';
+}
+
+/** `err` as a kw error: itself when it has a code, else wrapped in {@link UnexpectedError}. */
+export function toKwError(err: unknown): KwErrorShape {
+  return isKwError(err) ? err : new UnexpectedError(err);
+}
+
+/** The HTTP status of an API error, or `undefined`. */
+export function httpStatus(err: unknown): number | undefined {
+  const status = (err as Partial<ApiErrorShape> | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** A short description of a thrown value for messages. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

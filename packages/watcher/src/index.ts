@@ -1,0 +1,16 @@
+export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-events';
+export type { SingleWatcherOptions, WatcherOptions, WatcherTuning } from './config';
+export { WATCHER_DEFAULTS } from './defaults';
+export {
+  CallbackError,
+  InvalidConfigError,
+  KwError,
+  UnexpectedError,
+  WatcherStoppedError,
+  WatchIdleError,
+  WatchStatusError,
+  WatchStreamError,
+} from './errors';
+export { INITIAL_EVENTS_END } from './list-watch';
+export { SingleWatcher } from './single-watcher';
+export { Watcher } from './watcher';

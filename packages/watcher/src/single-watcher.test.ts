@@ -1,0 +1,161 @@
+import type { SingleChange } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  added,
+  bookmark,
+  CONFIGMAPS,
+  cm,
+  deleted,
+  errorEvent,
+  FakeKubeApi,
+  modified,
+  page,
+  type TestObject,
+} from '../test/fakes';
+import { InvalidConfigError, SingleWatcher, type SingleWatcherOptions } from './index';
+
+const running: SingleWatcher<TestObject>[] = [];
+
+function setup(overrides: Partial<SingleWatcherOptions<TestObject>> = {}) {
+  const api = new FakeKubeApi();
+  const changes: string[] = [];
+  const onChange = vi.fn((obj: TestObject, change: SingleChange) => {
+    changes.push(`${change} ${obj.metadata?.name}@${obj.metadata?.resourceVersion}`);
+  });
+  const onSyncComplete = vi.fn();
+  const onError = vi.fn();
+  const watcher = new SingleWatcher<TestObject>({
+    api,
+    resource: { group: '', version: 'v1', resource: 'configmaps' },
+    namespace: 'default',
+    name: 'cfg',
+    onChange,
+    onSyncComplete,
+    onError,
+    ...overrides,
+  });
+  running.push(watcher);
+  return { api, watcher, changes, onChange, onSyncComplete, onError };
+}
+
+async function tick(ms = 0) {
+  await vi.advanceTimersByTimeAsync(ms);
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((w) => w.stop()));
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe('SingleWatcher', () => {
+  it('reports an absent object to onSyncComplete, then create, update, delete and re-create in order', async () => {
+    const { api, watcher, changes, onSyncComplete } = setup();
+    api.watches.push([
+      [bookmark('5', true)],
+      [added(cm('cfg', '6'))],
+      [modified(cm('cfg', '7')), deleted(cm('cfg', '8'))],
+      [added(cm('cfg', '9'))],
+      'hang',
+    ]);
+    await watcher.waitForSync();
+    expect(onSyncComplete).toHaveBeenCalledExactlyOnceWith(undefined);
+    await tick();
+    expect(changes).toEqual(['added cfg@6', 'modified cfg@7', 'deleted cfg@8', 'added cfg@9']);
+    expect(watcher.object?.metadata?.resourceVersion).toBe('9');
+  });
+
+  it('selects the object by name on the server, for list and watch', async () => {
+    const { api, watcher } = setup({ fieldSelector: 'metadata.namespace=default' });
+    api.watches.push([[errorEvent(400, 'BadRequest')]]);
+    api.lists.push(page([cm('cfg', '3')], '3'));
+    await watcher.waitForSync();
+    await api.waitForCalls('watch', 2);
+    for (const call of [...api.callsOf('list'), ...api.callsOf('watch')]) {
+      expect(call.options.fieldSelector).toBe('metadata.name=cfg,metadata.namespace=default');
+    }
+    expect(watcher.object?.metadata?.resourceVersion).toBe('3');
+  });
+
+  it('passes the current object to onSyncComplete and does not report it as added', async () => {
+    const { api, watcher, changes, onSyncComplete } = setup();
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], 'hang']);
+    await watcher.waitForSync();
+    expect(onSyncComplete).toHaveBeenCalledWith(
+      expect.objectContaining({ metadata: expect.objectContaining({ name: 'cfg' }) }),
+    );
+    expect(changes).toEqual([]);
+  });
+
+  it('after a relist reports a vanished object as deleted', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { api, watcher, changes } = setup();
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[bookmark('9', true)], 'hang']);
+    await watcher.waitForSync();
+    await tick(1000);
+    expect(changes).toEqual(['deleted cfg@3']);
+    expect(watcher.object).toBeUndefined();
+    expect(watcher.status().relists).toBe(1);
+  });
+
+  it('after a relist reports a changed object as modified and an unchanged one not at all', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { api, watcher, changes } = setup();
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '10'))], [bookmark('11', true)], 'hang']);
+    await watcher.waitForSync();
+    await tick(5000);
+    expect(changes).toEqual(['modified cfg@10']);
+  });
+
+  it('awaits an async onChange before applying the next change and reports failures as KW_CALLBACK', async () => {
+    const order: string[] = [];
+    const { api, watcher, onError } = setup({
+      onChange: async (_obj, change) => {
+        order.push(`start ${change}`);
+        await new Promise((r) => setTimeout(r, 100));
+        order.push(`end ${change}`);
+        if (change === 'modified') throw new Error('boom');
+      },
+    });
+    api.watches.push([[bookmark('1', true)], [added(cm('cfg', '2')), modified(cm('cfg', '3'))], 'hang']);
+    await watcher.waitForSync();
+    await tick(300);
+    expect(order).toEqual(['start added', 'end added', 'start modified', 'end modified']);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'KW_CALLBACK', callback: 'onChange' }));
+    expect(watcher.status().phase).toBe('watching');
+  });
+
+  it('rejects waitForSync when a namespaced resource has no namespace', async () => {
+    const { api, watcher } = setup({ namespace: undefined as never });
+    await expect(watcher.waitForSync()).rejects.toMatchObject({ code: 'KW_INVALID_CONFIG', field: 'namespace' });
+    expect(api.callsOf('list')).toHaveLength(0);
+    expect(api.callsOf('watch')).toHaveLength(0);
+  });
+
+  it('rejects waitForSync when a cluster-scoped resource has a namespace', async () => {
+    const { api, watcher } = setup();
+    api.resolveResult = { ...CONFIGMAPS, resource: 'namespaces', kind: 'Namespace', namespaced: false };
+    await expect(watcher.waitForSync()).rejects.toBeInstanceOf(InvalidConfigError);
+  });
+
+  it.each([[''], ['a/b'], ['a,b'], [undefined]])('rejects the name %j at construction', (name) => {
+    expect(() => setup({ name: name as string })).toThrow(/^name: /);
+  });
+
+  it('stop() ends the watch and leaves no timers', async () => {
+    const { api, watcher } = setup();
+    api.watches.push([[bookmark('1', true)], 'hang']);
+    await watcher.waitForSync();
+    await watcher.stop();
+    expect(api.openWatches).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(watcher.status().phase).toBe('stopped');
+  });
+});

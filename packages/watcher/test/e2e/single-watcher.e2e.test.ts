@@ -1,0 +1,86 @@
+import { useNamespace } from '@kw/kube-local/e2e';
+import type { SingleChange } from '@kw/types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SingleWatcher } from '../../src/index';
+import { CONFIGMAPS, client, configMap, core, until } from './helpers';
+
+const ns = useNamespace('kw-single');
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+describe('SingleWatcher on a real API server', () => {
+  it('sees create, update, delete and re-create of one object, ignoring its neighbours', async () => {
+    const kube = client();
+    const changes: string[] = [];
+    let synced: unknown = 'not called';
+    const watcher = new SingleWatcher({
+      api: kube,
+      resource: CONFIGMAPS,
+      namespace: ns.name,
+      name: 'single',
+      onChange: (obj, change: SingleChange) => {
+        changes.push(`${change}:${(obj as { data?: Record<string, string> }).data?.v ?? ''}`);
+      },
+      onSyncComplete: (obj) => {
+        synced = obj;
+      },
+    });
+    cleanup.push(async () => {
+      await watcher.stop();
+      kube.close();
+    });
+    await watcher.waitForSync();
+    expect(synced).toBeUndefined();
+
+    const api = core();
+    await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('neighbour', {}, { v: 'n' }) });
+    await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('single', {}, { v: '1' }) });
+    await until('added', () => changes.length >= 1);
+    await api.replaceNamespacedConfigMap({
+      name: 'single',
+      namespace: ns.name,
+      body: configMap('single', {}, { v: '2' }),
+    });
+    await until('modified', () => changes.length >= 2);
+    await api.deleteNamespacedConfigMap({ name: 'single', namespace: ns.name });
+    await until('deleted', () => changes.length >= 3);
+    await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('single', {}, { v: '3' }) });
+    await until('re-created', () => changes.length >= 4);
+    expect(changes).toEqual(['added:1', 'modified:2', 'deleted:2', 'added:3']);
+    expect(watcher.object?.metadata?.name).toBe('single');
+  });
+
+  it('passes an existing object to onSyncComplete', async () => {
+    const kube = client();
+    await core().createNamespacedConfigMap({ namespace: ns.name, body: configMap('existing', {}, { v: 'x' }) });
+    let synced: { metadata?: { name?: string } } | undefined;
+    const watcher = new SingleWatcher({
+      api: kube,
+      resource: CONFIGMAPS,
+      namespace: ns.name,
+      name: 'existing',
+      onChange: () => {},
+      onSyncComplete: (obj) => {
+        synced = obj;
+      },
+    });
+    cleanup.push(async () => {
+      await watcher.stop();
+      kube.close();
+    });
+    await watcher.waitForSync();
+    expect(synced?.metadata?.name).toBe('existing');
+  });
+
+  it('rejects waitForSync when a namespaced resource is watched without a namespace', async () => {
+    const kube = client();
+    const watcher = new SingleWatcher({ api: kube, resource: CONFIGMAPS, name: 'x', onChange: () => {} });
+    cleanup.push(async () => {
+      await watcher.stop();
+      kube.close();
+    });
+    await expect(watcher.waitForSync()).rejects.toMatchObject({ code: 'KW_INVALID_CONFIG', field: 'namespace' });
+  });
+});
