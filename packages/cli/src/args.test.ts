@@ -46,12 +46,7 @@ describe('parseCommandLine', () => {
     ]);
     expect(parsed).toEqual({
       command: 'watch',
-      resource: {
-        text: 'ingresses.v1.networking.k8s.io',
-        name: 'ingresses',
-        version: 'v1',
-        group: 'networking.k8s.io',
-      },
+      resource: 'ingresses.v1.networking.k8s.io',
       namespace: 'kw-demo',
       allNamespaces: false,
       labelSelector: 'app=web',
@@ -86,7 +81,7 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--kubeconfig', 'watch', 'watch', 'cm', '-A'])).toMatchObject({
       command: 'watch',
       kubeconfig: 'watch',
-      resource: { name: 'cm' },
+      resource: 'cm',
       allNamespaces: true,
     });
   });
@@ -105,7 +100,7 @@ describe('parseCommandLine', () => {
   it('parses inspect and leader', () => {
     expect(parseCommandLine(['inspect', 'deployments.apps', '-A'])).toMatchObject({
       command: 'inspect',
-      resource: { name: 'deployments', group: 'apps' },
+      resource: 'deployments.apps',
       allNamespaces: true,
     });
     expect(parseCommandLine(['leader', 'my-lock', '-n', 'ops', '--identity', 'me'])).toEqual({

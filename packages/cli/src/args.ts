@@ -1,7 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { UsageError } from './errors';
-import { parseResourceRef, type ResourceRef } from './resource-ref';
 
 /** The `kw` commands. */
 export type CommandName = 'watch' | 'inspect' | 'leader';
@@ -16,7 +15,11 @@ export interface ConnectionFlags {
 
 /** What to watch: flags shared by `watch` and `inspect`. */
 export interface SelectionFlags extends ConnectionFlags {
-  resource: ResourceRef;
+  /**
+   * The resource as typed: `<name>[.<version>][.<group>]` with a plural, singular or short name or
+   * a kind (`configmaps`, `cm`, `deployments.apps`); resolved later by `KubeClient.resolveName`.
+   */
+  resource: string;
   /** `-n`; `undefined` means the kubeconfig's namespace (or all, with `allNamespaces`). */
   namespace?: string;
   /** `-A`. */
@@ -242,7 +245,7 @@ function selectionFlags(
   }
   const indexBy = stringList(values['index-by']);
   return {
-    resource: parseResourceRef(resource),
+    resource,
     ...(namespace === undefined ? {} : { namespace }),
     allNamespaces,
     ...optionalString('labelSelector', values.selector),

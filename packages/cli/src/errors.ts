@@ -32,13 +32,6 @@ export class KubeconfigError extends KwError {
   }
 }
 
-/** The resource string names nothing the server serves (after discovery). Exit code 2. */
-export class UnknownResourceError extends KwError {
-  constructor(message: string, resource: string, options?: { cause?: unknown }) {
-    super('KW_UNKNOWN_RESOURCE', message, resource, options);
-  }
-}
-
 /**
  * A flag value the indexer rejected (JSONPath, field selector), re-worded with the flag's name.
  * Keeps the indexer's `code` (`KW_INVALID_JSONPATH`, `KW_INVALID_FIELD_SELECTOR`) and `cause`. Exit code 2.

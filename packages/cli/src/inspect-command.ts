@@ -21,7 +21,7 @@ export async function inspectCommand(
   signal: AbortSignal,
   context: ErrorContext,
 ): Promise<ExitCode> {
-  const selection = await openSelection(command, { ignoreFields: command.ignoreFields }, io, context);
+  const selection = await openSelection(command, { ignoreFields: command.ignoreFields, signal }, io, context);
   try {
     const store = new MemoryStore();
     const { watcher } = await startAndSync(

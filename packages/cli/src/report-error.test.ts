@@ -1,3 +1,4 @@
+import { InvalidConfigError, UnknownResourceError } from '@kw/client';
 import type { ApiErrorShape } from '@kw/types';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors';
@@ -33,6 +34,30 @@ describe('reportError', () => {
     const report = reportError(apiError('KW_FORBIDDEN', { namespace: undefined, verb: 'watch' }), { identity: 'me' });
     expect(report.message).toContain('may not watch ingresses.networking.k8s.io at cluster scope (all namespaces)');
     expect(report.message).toContain('kubectl auth can-i watch ingresses.networking.k8s.io -A');
+  });
+
+  it('names the discovery document for a 403 on discovery, with exit code 3', () => {
+    const report = reportError(apiError('KW_FORBIDDEN', { verb: 'discover', resource: 'apis', namespace: undefined }), {
+      identity: 'me',
+      neededVerbs: ['list', 'watch'],
+    });
+    expect(report).toEqual({
+      exitCode: EXIT_CODES.forbidden,
+      message:
+        'kw: forbidden: "me" may not read API discovery (apis) — it needs get on the non-resource URLs /api and /apis (the system:discovery ClusterRole grants it)',
+    });
+  });
+
+  it("keeps @kw/client's unknown or malformed resource name message, with exit code 2", () => {
+    const unknown = new UnknownResourceError(
+      'unknown resource "frobs": the server serves no resource named "frobs"',
+      'frobs',
+    );
+    expect(reportError(unknown)).toEqual({
+      exitCode: EXIT_CODES.usage,
+      message: 'kw: unknown resource "frobs": the server serves no resource named "frobs"',
+    });
+    expect(reportError(new InvalidConfigError('resource "a_b": invalid segment "a_b"', 'a_b')).exitCode).toBe(2);
   });
 
   it('reports a 401 as rejected credentials, exit code 3', () => {

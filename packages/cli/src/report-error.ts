@@ -26,13 +26,19 @@ function codeOf(error: unknown): string | undefined {
 
 /**
  * Turns any error into one line for stderr and the exit code: 403 names the verb, resource,
- * namespace and identity; 401 says the credentials were rejected; configuration errors keep
+ * namespace and identity (or the discovery document); 401 says the credentials were rejected; configuration errors keep
  * their own message (it names the value already).
  */
 export function reportError(error: unknown, context: ErrorContext = {}): ErrorReport {
   const code = codeOf(error);
   const exitCode = exitCodeFor(code);
   const who = context.identity === undefined ? 'this identity' : `"${context.identity}"`;
+  if (code === 'KW_FORBIDDEN' && isApiErrorShape(error) && error.verb === 'discover') {
+    return {
+      message: `kw: forbidden: ${who} may not read API discovery (${error.resource}) — it needs get on the non-resource URLs /api and /apis (the system:discovery ClusterRole grants it)`,
+      exitCode,
+    };
+  }
   if (code === 'KW_FORBIDDEN' && isApiErrorShape(error)) {
     const where =
       error.namespace === undefined ? 'at cluster scope (all namespaces)' : `in namespace "${error.namespace}"`;

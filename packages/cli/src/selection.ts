@@ -3,11 +3,9 @@ import { Indexer } from '@kw/indexer';
 import type { ResolvedResource } from '@kw/types';
 import type { SelectionFlags } from './args';
 import { loadKubeConfig } from './connection';
-import { kubeDiscovery, resolveResourceRef } from './discovery';
 import { InvalidFlagError, UsageError } from './errors';
 import type { Io } from './io';
 import type { ErrorContext } from './report-error';
-import { formatGroupResource } from './resource-ref';
 
 /** Everything `watch` and `inspect` need once the flags are checked and the resource is resolved. */
 export interface Selection {
@@ -24,11 +22,13 @@ export interface Selection {
 export interface SelectionOptions {
   ignoreFields: readonly string[];
   metadataOnly?: boolean;
+  /** Cancels resource resolution (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /**
  * Validates the index expressions and field selector (before touching the cluster), loads the
- * kubeconfig, resolves the resource through discovery and picks the namespace: `-A` all, `-n`,
+ * kubeconfig, resolves the resource name through discovery (`KubeClient.resolveName`) and picks the namespace: `-A` all, `-n`,
  * else the context's. Records the client's identity in `context` for error messages. The caller
  * closes `client`.
  */
@@ -50,12 +50,12 @@ export async function openSelection(
   const client = createClient({ kubeConfig });
   context.identity = client.identity;
   try {
-    const resource = await resolveResourceRef(flags.resource, kubeDiscovery(kubeConfig));
+    const resource = await client.resolveName(flags.resource, options.signal);
     const verbs = ['list', 'watch'].filter((v) => !resource.verbs.includes(v));
     if (verbs.length > 0) {
       throw new UsageError(
-        `resource "${flags.resource.text}" (${formatGroupResource(resource)}) does not support ${verbs.join(' and ')} — kw needs both`,
-        flags.resource.text,
+        `resource "${flags.resource}" (${formatGroupResource(resource)}) does not support ${verbs.join(' and ')} — kw needs both`,
+        flags.resource,
       );
     }
     const namespace =
@@ -70,6 +70,11 @@ export async function openSelection(
     client.close();
     throw error;
   }
+}
+
+/** `deployments.apps`, `configmaps`: how kubectl and RBAC messages name a resource. */
+function formatGroupResource(resource: { resource: string; group: string }): string {
+  return resource.group === '' ? resource.resource : `${resource.resource}.${resource.group}`;
 }
 
 /** The indexer for the flags; its errors re-worded to name the flag (`--index-by "a..b": ...`). */

@@ -25,7 +25,11 @@ export async function watchCommand(
 ): Promise<ExitCode> {
   const selection = await openSelection(
     command,
-    { ignoreFields: [...CLI_DEFAULTS.ignoreFields, ...command.ignoreFields], metadataOnly: command.metadataOnly },
+    {
+      ignoreFields: [...CLI_DEFAULTS.ignoreFields, ...command.ignoreFields],
+      metadataOnly: command.metadataOnly,
+      signal,
+    },
     io,
     context,
   );

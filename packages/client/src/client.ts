@@ -13,17 +13,25 @@ import type {
 import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, listQuery, resourcePath, watchQuery } from './api-paths';
 import { CLIENT_DEFAULTS, type ClientOptions } from './client-options';
 import {
+  ACCEPT_DISCOVERY,
+  type ApiGroupInfo,
   type ApiResourceList,
+  closeMatches,
+  closeNames,
   discoveryPath,
   findResource,
+  type GroupDiscovery,
   gvrLabel,
+  parseGroupDiscovery,
   resourceLabel,
   servedResources,
   suggestResource,
+  topLevel,
 } from './discovery';
 import { InvalidConfigError, isApiError, UnknownResourceError } from './errors';
 import { loadKubeConfig } from './load-kube-config';
 import { RateLimiter } from './rate-limiter';
+import { findByName, type GroupVersionList, parseResourceName, type ResourceName } from './resource-name';
 import { Transport } from './transport';
 import { WatchStream } from './watch-stream';
 
@@ -40,7 +48,10 @@ export class KubeClient implements KubeApi {
   /** Who requests run as (see `identity` in the README); used in error messages. */
   readonly identity: string;
   readonly #transport: Transport;
+  /** Resource lists by discovery path, shared by `resolve` and `resolveName`. */
   readonly #discovery = new Map<string, ApiResourceList>();
+  /** Served groups, core first; filled by `resolveName`. */
+  #groups: ApiGroupInfo[] | undefined;
 
   constructor(options: ClientOptions = {}) {
     const requestTimeoutMs = options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
@@ -84,6 +95,31 @@ export class KubeClient implements KubeApi {
       `${gvrLabel(gvr)} is not served: ${list.groupVersion} has no resource "${gvr.resource}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (served: ${servedResources(list).join(', ') || 'none'})`,
       gvr,
     );
+  }
+
+  /**
+   * Resolves a resource name as kubectl accepts it: plural, singular or short name, or kind
+   * (case-insensitive), optionally qualified as `<name>.<group>` or `<name>.<version>.<group>`
+   * (`deploy`, `Deployment`, `deployments.apps`, `ingresses.v1.networking.k8s.io`, `configmaps.v1`).
+   * Without a version the group's preferred version is used (other served versions only when the
+   * preferred one lacks the resource); without a group the core group wins, then the server's group
+   * order. Reads aggregated discovery (`GET /api`, `/apis`; one request each) or, from older servers,
+   * the per-group-version documents, all cached with {@link resolve}'s cache; a miss on cached data
+   * re-reads discovery once. Group-versions whose discovery fails with 404 or 5xx (an unavailable
+   * aggregated API) are skipped. Rejects with `InvalidConfigError` for a malformed name and
+   * `UnknownResourceError` (value: `name`) naming the input and close matches when nothing matches.
+   */
+  async resolveName(name: string, signal?: AbortSignal): Promise<ResolvedResource> {
+    const ref = parseResourceName(name);
+    const cached = this.#groups !== undefined || this.#discovery.size > 0;
+    try {
+      return await this.#lookup(ref, signal);
+    } catch (error) {
+      if (!cached || !(error instanceof UnknownResourceError)) throw error;
+    }
+    this.#groups = undefined;
+    this.#discovery.clear();
+    return this.#lookup(ref, signal);
   }
 
   /** One LIST page of `resource` in `namespace` (undefined: all namespaces or cluster-scoped). 410 on an expired `continue` → `GoneError`. */
@@ -167,20 +203,108 @@ export class KubeClient implements KubeApi {
     this.#transport.close();
   }
 
+  async #lookup(ref: ResourceName, signal: AbortSignal | undefined): Promise<ResolvedResource> {
+    const groups = await this.#apiGroups(signal);
+    const candidates = ref.group === undefined ? groups : groups.filter((g) => g.name === ref.group);
+    if (candidates.length === 0) {
+      const similar = closeNames(
+        groups.map((g) => g.name),
+        ref.group ?? '',
+      ).map((g) => `"${ref.name}.${g}"`);
+      throw new UnknownResourceError(
+        `unknown resource "${ref.text}": the server has no API group "${ref.group}"${similar.length > 0 ? ` — did you mean ${similar.join(' or ')}?` : ' — check the spelling, or install its CRD or aggregated API (kubectl api-versions lists the groups)'}`,
+        ref.text,
+      );
+    }
+    const version = ref.version;
+    if (version !== undefined && !candidates.some((g) => g.versions.includes(version))) {
+      throw new UnknownResourceError(
+        `unknown resource "${ref.text}": API group "${ref.group || 'core'}" does not serve version "${version}" — it serves ${candidates.flatMap((g) => g.versions).join(', ')}`,
+        ref.text,
+      );
+    }
+    // Preferred versions first; the other served versions only when those lack the name.
+    const rounds =
+      version !== undefined
+        ? [candidates.map((g) => ({ group: g.name, version }))]
+        : [
+            candidates.flatMap((g) => g.versions.slice(0, 1).map((v) => ({ group: g.name, version: v }))),
+            candidates.flatMap((g) => g.versions.slice(1).map((v) => ({ group: g.name, version: v }))),
+          ];
+    const searched: GroupVersionList[] = [];
+    const unavailable: string[] = [];
+    for (const round of rounds) {
+      const lists = await Promise.all(
+        round.map(async (gv) => {
+          try {
+            return { ...gv, list: this.#discovery.get(discoveryPath(gv)) ?? (await this.#readList(gv, signal)) };
+          } catch (error) {
+            if (!isApiError(error, 'KW_NOT_FOUND') && !isApiError(error, 'KW_SERVER_ERROR')) throw error;
+            unavailable.push(gv.group === '' ? gv.version : `${gv.group}/${gv.version}`);
+            return undefined;
+          }
+        }),
+      );
+      const readable = lists.filter((l) => l !== undefined);
+      const found = findByName(readable, ref.name);
+      if (found) return found;
+      searched.push(...readable);
+    }
+    const suggestions = closeMatches(
+      searched.flatMap(({ group, list }) =>
+        topLevel(list).map((r) => ({ label: resourceLabel({ group, resource: r.name }), resource: r })),
+      ),
+      ref.name,
+    ).map((s) => `"${s}"`);
+    const where = ref.group === undefined ? '' : ` in API group "${ref.group || 'core'}"`;
+    const skipped = unavailable.length > 0 ? ` (discovery failed, not searched: ${unavailable.sort().join(', ')})` : '';
+    throw new UnknownResourceError(
+      `unknown resource "${ref.text}": the server serves no resource named "${ref.name}"${where} (plural, singular, short name or kind)${skipped}${suggestions.length > 0 ? ` — did you mean ${suggestions.join(', ')}?` : ' — kubectl api-resources lists them'}`,
+      ref.text,
+    );
+  }
+
+  /** The served groups, core first, from `GET /api` and `/apis` (cached); caches aggregated resource lists too. */
+  async #apiGroups(signal: AbortSignal | undefined): Promise<ApiGroupInfo[]> {
+    if (this.#groups) return this.#groups;
+    const [core, named] = await Promise.all([this.#readGroups('/api', signal), this.#readGroups('/apis', signal)]);
+    for (const [path, list] of [...core.lists, ...named.lists]) this.#discovery.set(path, list);
+    this.#groups = [...core.groups, ...named.groups.filter((g) => g.name !== '')];
+    return this.#groups;
+  }
+
+  async #readGroups(path: '/api' | '/apis', signal: AbortSignal | undefined): Promise<GroupDiscovery> {
+    const body = await this.#transport.requestJson({
+      verb: 'discover',
+      resource: path.slice(1),
+      namespace: undefined,
+      path,
+      accept: ACCEPT_DISCOVERY,
+      signal,
+    });
+    return parseGroupDiscovery(body, path === '/api');
+  }
+
+  /** Reads and caches one group-version's resource list. */
+  async #readList(gv: Pick<GroupVersionResource, 'group' | 'version'>, signal: AbortSignal | undefined) {
+    const path = discoveryPath(gv);
+    const list = (await this.#transport.requestJson({
+      verb: 'discover',
+      resource: gv.group === '' ? gv.version : `${gv.group}/${gv.version}`,
+      namespace: undefined,
+      path,
+      accept: ACCEPT_JSON,
+      signal,
+    })) as Partial<ApiResourceList>;
+    const normalized: ApiResourceList = { groupVersion: list.groupVersion ?? '', resources: list.resources ?? [] };
+    this.#discovery.set(path, normalized);
+    return normalized;
+  }
+
   async #discover(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<ApiResourceList> {
     const path = discoveryPath(gvr);
     try {
-      const list = (await this.#transport.requestJson({
-        verb: 'discover',
-        resource: gvr.group === '' ? gvr.version : `${gvr.group}/${gvr.version}`,
-        namespace: undefined,
-        path,
-        accept: ACCEPT_JSON,
-        signal,
-      })) as ApiResourceList;
-      const normalized = { groupVersion: list.groupVersion, resources: list.resources ?? [] };
-      this.#discovery.set(path, normalized);
-      return normalized;
+      return await this.#readList(gvr, signal);
     } catch (error) {
       if (!isApiError(error, 'KW_NOT_FOUND')) throw error;
       throw new UnknownResourceError(

@@ -16,6 +16,27 @@ export interface ApiResourceList {
   resources: ApiResource[];
 }
 
+/** A served API group; the core group is `''`. */
+export interface ApiGroupInfo {
+  name: string;
+  /** Served versions, the preferred one first. */
+  versions: string[];
+}
+
+/** What `GET /api` or `GET /apis` told: the groups, and with aggregated discovery every group-version's resources. */
+export interface GroupDiscovery {
+  groups: ApiGroupInfo[];
+  /** Resource lists by {@link discoveryPath}; empty for the legacy `APIVersions` / `APIGroupList` answers. */
+  lists: Map<string, ApiResourceList>;
+}
+
+/**
+ * `Accept` of `GET /api` and `/apis`: aggregated discovery (`apidiscovery.k8s.io` v2, then v2beta1)
+ * returns every resource in one response; older servers answer the plain group list.
+ */
+export const ACCEPT_DISCOVERY =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+
 /** The discovery path of a GVR's group-version: `/api/v1` for the core group, else `/apis/<group>/<version>`. */
 export function discoveryPath(gvr: Pick<GroupVersionResource, 'group' | 'version'>): string {
   return gvr.group === '' ? `/api/${gvr.version}` : `/apis/${gvr.group}/${gvr.version}`;
@@ -34,11 +55,15 @@ export function gvrLabel(gvr: GroupVersionResource): string {
 
 /** The top-level resource `gvr.resource` names in `list` (subresources like `pods/log` never match). */
 export function findResource(list: ApiResourceList, gvr: GroupVersionResource): ResolvedResource | undefined {
-  const entry = list.resources.find((r) => r.name === gvr.resource && !r.name.includes('/'));
-  if (!entry) return undefined;
+  const entry = topLevel(list).find((r) => r.name === gvr.resource);
+  return entry && toResolved(gvr.group, gvr.version, entry);
+}
+
+/** `entry` of `group`/`version` as a {@link ResolvedResource} (verbs copied and frozen). */
+export function toResolved(group: string, version: string, entry: ApiResource): ResolvedResource {
   return {
-    group: gvr.group,
-    version: gvr.version,
+    group,
+    version,
     resource: entry.name,
     kind: entry.kind,
     namespaced: entry.namespaced,
@@ -46,35 +71,127 @@ export function findResource(list: ApiResourceList, gvr: GroupVersionResource): 
   };
 }
 
+/** The resources of `list` without subresources (`pods/log`). */
+export function topLevel(list: ApiResourceList): ApiResource[] {
+  return list.resources.filter((r) => !r.name.includes('/'));
+}
+
 /**
- * The served resource most likely meant by `name`: exact match on singular name, kind or short
- * name first, else the plural name closest in edit distance (at most a third of its length).
+ * The labels of `candidates` most likely meant by `name`, best first, at most `limit`: exact
+ * matches on singular name, kind or short name first, then plural names within an edit distance of
+ * a third of their length (at least 1).
  */
-export function suggestResource(list: ApiResourceList, name: string): string | undefined {
+export function closeMatches(
+  candidates: readonly { label: string; resource: ApiResource }[],
+  name: string,
+  limit = 3,
+): string[] {
   const wanted = name.toLowerCase();
-  const candidates = list.resources.filter((r) => !r.name.includes('/'));
-  const alias = candidates.find(
-    (r) => r.singularName === wanted || r.kind.toLowerCase() === wanted || r.shortNames?.includes(wanted),
-  );
-  if (alias) return alias.name;
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const r of candidates) {
-    const d = editDistance(wanted, r.name);
-    if (d < bestDistance) {
-      best = r.name;
-      bestDistance = d;
+  const scored: { label: string; score: number }[] = [];
+  for (const { label, resource: r } of candidates) {
+    if (r.singularName === wanted || r.kind.toLowerCase() === wanted || r.shortNames?.includes(wanted)) {
+      scored.push({ label, score: -1 });
+      continue;
     }
+    const d = editDistance(wanted, r.name);
+    if (d <= Math.max(1, Math.floor(r.name.length / 3))) scored.push({ label, score: d });
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+  scored.sort((a, b) => a.score - b.score || a.label.localeCompare(b.label));
+  return [...new Set(scored.map((s) => s.label))].slice(0, limit);
+}
+
+/** The served resource most likely meant by `name` in `list` (see {@link closeMatches}). */
+export function suggestResource(list: ApiResourceList, name: string): string | undefined {
+  return closeMatches(
+    topLevel(list).map((r) => ({ label: r.name, resource: r })),
+    name,
+    1,
+  )[0];
 }
 
 /** The top-level resource names a group-version serves, sorted. */
 export function servedResources(list: ApiResourceList): string[] {
-  return list.resources
+  return topLevel(list)
     .map((r) => r.name)
-    .filter((n) => !n.includes('/'))
     .sort();
+}
+
+/** The names within edit distance 2 of `name`, closest first, at most 3. */
+export function closeNames(names: readonly string[], name: string): string[] {
+  return names
+    .map((n) => ({ n, d: editDistance(name, n) }))
+    .filter(({ d }) => d <= 2)
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, 3)
+    .map(({ n }) => n);
+}
+
+/**
+ * Reads the answer of `GET /api` (`core`) or `GET /apis`: an aggregated `APIGroupDiscoveryList`,
+ * an `APIVersions` or an `APIGroupList`. Tolerates missing fields.
+ */
+export function parseGroupDiscovery(body: unknown, core: boolean): GroupDiscovery {
+  const doc = (body ?? {}) as {
+    kind?: string;
+    items?: AggregatedGroup[];
+    versions?: string[];
+    groups?: { name: string; versions?: { version: string }[]; preferredVersion?: { version: string } }[];
+  };
+  const lists = new Map<string, ApiResourceList>();
+  if (doc.kind === 'APIGroupDiscoveryList') {
+    const groups = (doc.items ?? []).map((item) => {
+      const group = core ? '' : (item.metadata?.name ?? '');
+      const versions = item.versions ?? [];
+      for (const v of versions) {
+        lists.set(discoveryPath({ group, version: v.version }), {
+          groupVersion: group === '' ? v.version : `${group}/${v.version}`,
+          resources: (v.resources ?? []).map(fromAggregated),
+        });
+      }
+      return { name: group, versions: versions.map((v) => v.version) };
+    });
+    return { groups, lists };
+  }
+  if (core) return { groups: [{ name: '', versions: doc.versions ?? ['v1'] }], lists };
+  const groups = (doc.groups ?? []).map((g) => {
+    const versions = (g.versions ?? []).map((v) => v.version);
+    const preferred = g.preferredVersion?.version;
+    return {
+      name: g.name,
+      versions: preferred === undefined ? versions : [preferred, ...versions.filter((v) => v !== preferred)],
+    };
+  });
+  return { groups, lists };
+}
+
+/** One group of an aggregated discovery document (`apidiscovery.k8s.io/v2`); versions are listed preferred first. */
+interface AggregatedGroup {
+  metadata?: { name?: string };
+  versions?: {
+    version: string;
+    resources?: {
+      resource: string;
+      responseKind?: { kind?: string };
+      scope?: 'Namespaced' | 'Cluster';
+      singularResource?: string;
+      verbs?: string[];
+      shortNames?: string[];
+    }[];
+  }[];
+}
+
+type AggregatedResource = NonNullable<NonNullable<AggregatedGroup['versions']>[number]['resources']>[number];
+
+function fromAggregated(r: AggregatedResource): ApiResource {
+  const entry: ApiResource = {
+    name: r.resource,
+    namespaced: r.scope === 'Namespaced',
+    kind: r.responseKind?.kind ?? '',
+    verbs: r.verbs ?? [],
+  };
+  if (r.singularResource) entry.singularName = r.singularResource;
+  if (r.shortNames) entry.shortNames = r.shortNames;
+  return entry;
 }
 
 function editDistance(a: string, b: string): number {

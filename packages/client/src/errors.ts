@@ -15,7 +15,7 @@ export class KwError extends Error {
   }
 }
 
-/** An invalid client option; thrown by `createClient()`. */
+/** An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a namespace for a cluster-scoped resource). */
 export class InvalidConfigError extends KwError {
   constructor(message: string, value?: unknown, cause?: unknown) {
     super('KW_INVALID_CONFIG', message, cause === undefined ? { value } : { value, cause });
@@ -36,7 +36,7 @@ export class DecodeError extends KwError {
   }
 }
 
-/** The server does not serve the requested group/version/resource; `value` is the GVR. */
+/** The server does not serve the requested resource; `value` is the GVR given to `resolve` or the name given to `resolveName`. */
 export class UnknownResourceError extends KwError {
   constructor(message: string, gvr: unknown, cause?: unknown) {
     super('KW_UNKNOWN_RESOURCE', message, cause === undefined ? { value: gvr } : { value: gvr, cause });

@@ -93,6 +93,22 @@ describe('@kw/client on a real control plane', () => {
     expect((error as Error).message).toContain('group "apps" serves: v1');
   });
 
+  it('resolves names as kubectl does through aggregated discovery', async () => {
+    const fresh = createClient({ kubeconfigPath: env.adminKubeconfigPath });
+    try {
+      expect(await fresh.resolveName('cm')).toEqual(configMaps);
+      expect(await fresh.resolveName('Deployment')).toMatchObject({ group: 'apps', version: 'v1', namespaced: true });
+      expect(await fresh.resolveName('ingresses.v1.networking.k8s.io')).toMatchObject({ kind: 'Ingress' });
+      expect(await fresh.resolveName('events')).toMatchObject({ group: '', resource: 'events' });
+      expect(await fresh.resolveName('leases.coordination.k8s.io')).toMatchObject({ version: 'v1', kind: 'Lease' });
+      expect(await fresh.resolveName('no')).toMatchObject({ resource: 'nodes', namespaced: false });
+      await expect(fresh.resolveName('deploymnets')).rejects.toThrow(/did you mean "deployments.apps"/);
+      await expect(fresh.resolveName('widgets.example.com')).rejects.toThrow(UnknownResourceError);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('pages through the configmaps with limit and continue', async () => {
     const pages = [];
     // No selector: the server omits remainingItemCount for selector lists.
