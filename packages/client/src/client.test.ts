@@ -18,6 +18,7 @@ import {
   NetworkError,
   NotFoundError,
   TimeoutError,
+  TooManyRequestsError,
   UnknownResourceError,
 } from './index';
 
@@ -342,6 +343,25 @@ describe('get', () => {
       ['/api/v1/namespaces/team-a/configmaps/cfg', ACCEPT_JSON],
       ['/api/v1/nodes/node-1', ACCEPT_METADATA],
     ]);
+  });
+
+  it('surfaces a 429 on get, list and watch start as TooManyRequestsError with Retry-After, without retrying', async () => {
+    server.handle((_req, res) =>
+      sendJson(res, 429, status(429, 'TooManyRequests', 'Too many requests, please try again later.'), {
+        'Retry-After': '4',
+      }),
+    );
+    const errors = await Promise.all([
+      client.get(configMaps, 'team-a', 'cfg').catch((e: unknown) => e),
+      client.list(configMaps, 'team-a').catch((e: unknown) => e),
+      collect(client.watch(configMaps, 'team-a', { resourceVersion: '1' })).catch((e: unknown) => e),
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(TooManyRequestsError);
+      expect(error).toMatchObject({ code: 'KW_TOO_MANY_REQUESTS', status: 429, retryAfterSeconds: 4 });
+    }
+    expect((errors as TooManyRequestsError[]).map((e) => e.verb).sort()).toEqual(['get', 'list', 'watch']);
+    expect(server.requests).toHaveLength(3); // the caller decides when to retry
   });
 
   it('rejects a missing object with NotFoundError naming it', async () => {

@@ -15,6 +15,16 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now + 500)).toBe(30);
   });
 
+  it('reads the obsolete RFC 850 and asctime date forms (asctime as GMT)', () => {
+    expect(parseRetryAfter('Wednesday, 01-Jan-25 00:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Wed Jan  1 00:00:30 2025', now)).toBe(30);
+  });
+
+  it('rounds a date up to whole seconds, never down', () => {
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now + 29_001)).toBe(1);
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now + 30_000)).toBe(0);
+  });
+
   it('gives 0 for an HTTP-date in the past', () => {
     expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
   });

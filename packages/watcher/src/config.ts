@@ -17,6 +17,8 @@ export interface WatcherTuning {
   /**
    * Close a watch that received nothing (no event, no bookmark) for this long and resume it from
    * the last resourceVersion, ms; `0` disables the watchdog. Default 180000 (three missed bookmarks).
+   * Applies once the server has sent a periodic bookmark; before that the bound is the watch's
+   * server-side `timeoutSeconds` plus this (resources served from etcd get no bookmarks).
    */
   watchIdleTimeoutMs?: number;
   /** After 401/403/404/unknown resource, retries wait a random time in `[slowRetryMs, 2 × slowRetryMs)`, ms. Default 30000. */

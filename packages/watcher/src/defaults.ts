@@ -8,8 +8,11 @@
  * - `pageSize` 500: the page size client-go's pager uses.
  * - `watchTimeoutSeconds` 300: each watch asks the server to end it after a random time in [300, 600) s,
  *   so many watchers do not reconnect in lockstep.
- * - `watchIdleTimeoutMs` 180000: the API server sends a bookmark about once a minute to a watch that asked for
- *   them, so three minutes without any event or bookmark means the connection is hung; it is closed and resumed.
+ * - `watchIdleTimeoutMs` 180000: kube-apiserver's watch cache sends a bookmark about once a minute (and 2 s before
+ *   the watch's deadline) to a watch that asked for them, so once one periodic bookmark has arrived, three minutes
+ *   without any event or bookmark means the connection is hung; it is closed and resumed. Until then (resources
+ *   served from etcd get no bookmarks) the bound is the watch's `timeoutSeconds` plus this, as the server ends
+ *   healthy watches by their timeout.
  * - `backoff`: client-go's reference (800 ms initial, ×2, capped at 30 s, reset after 2 min without failures),
  *   full jitter.
  * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.

@@ -14,3 +14,4 @@ export {
 export { INITIAL_EVENTS_END } from './list-watch';
 export { SingleWatcher } from './single-watcher';
 export { Watcher } from './watcher';
+export type { WatcherStatusDetails } from './watcher-status';

@@ -12,7 +12,6 @@ import type {
   ResolvedResource,
   WatchEvent,
   WatcherPhase,
-  WatcherStatus,
   WatchOptions,
 } from '@kw/types';
 import { Backoff } from './backoff';
@@ -26,6 +25,7 @@ import {
   WatchStatusError,
   WatchStreamError,
 } from './errors';
+import type { WatcherStatusDetails } from './watcher-status';
 
 /** The annotation on the bookmark that ends a streaming list's initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -125,7 +125,13 @@ export class ListWatch<T extends KubeObject> {
     relists: 0,
     tooManyRequests: 0,
     errors: 0,
+    idleTimeouts: 0,
   };
+  /** Whether the server has sent this watcher a bookmark outside a streaming list's initial events. */
+  private bookmarksSeen = false;
+  /** The watchdog bound of the current (or last) watch, ms. */
+  private watchIdleBound: number | undefined;
+  private retryAt: number | undefined;
   private readonly eventCounts = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
 
   constructor(options: ListWatchOptions<T>) {
@@ -197,9 +203,10 @@ export class ListWatch<T extends KubeObject> {
     });
   }
 
-  status(): WatcherStatus {
+  status(): WatcherStatusDetails {
+    const stopped = this.stopped;
     return {
-      phase: this.stopped ? 'stopped' : this.phase,
+      phase: stopped ? 'stopped' : this.phase,
       synced: this.synced,
       lastResourceVersion: this.lastResourceVersion,
       lastEventAt: this.lastEventAt,
@@ -207,7 +214,30 @@ export class ListWatch<T extends KubeObject> {
       ...this.counters,
       events: { ...this.eventCounts },
       lastError: this.lastError,
+      retryAt: stopped ? undefined : this.retryAt,
+      watchIdleBoundMs: this.watchIdleBound ?? this.idleBoundMs(this.options.watchTimeoutSeconds),
     };
+  }
+
+  /**
+   * How long a watch asking the server for `timeoutSeconds` may stay silent before the watchdog
+   * closes it, ms (0: never): `watchIdleTimeoutMs` once the server has shown it sends periodic
+   * bookmarks, else the watch's own server-side timeout plus `watchIdleTimeoutMs`.
+   */
+  private idleBoundMs(timeoutSeconds: number): number {
+    const idle = this.options.watchIdleTimeoutMs;
+    if (idle === 0) return 0;
+    return this.bookmarksSeen ? idle : timeoutSeconds * 1000 + idle;
+  }
+
+  /** Waits `ms` (at least; see {@link sleep}), showing when the retry is due in `status().retryAt`. */
+  private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    this.retryAt = Date.now() + ms;
+    try {
+      await sleep(ms, signal);
+    } finally {
+      this.retryAt = undefined;
+    }
   }
 
   /** Counts and reports an error through the logger and `onError`, never throwing. */
@@ -252,7 +282,7 @@ export class ListWatch<T extends KubeObject> {
       if (delay > 0 && !signal.aborted) {
         if (this.phase !== 'failed') this.phase = 'backing-off';
         this.options.logger.debug('retrying', { delayMs: Math.round(delay) });
-        await sleep(delay, signal);
+        await this.pause(delay, signal);
       }
     }
   }
@@ -357,7 +387,7 @@ export class ListWatch<T extends KubeObject> {
           this.report(error, 'list throttled (429)');
           this.counters.tooManyRequests++;
           this.phase = 'backing-off';
-          await sleep(Math.max(retryAfterMs(error), this.backoff.next()), signal);
+          await this.pause(Math.max(retryAfterMs(error), this.backoff.next()), signal);
           if (signal.aborted) throw err;
           this.phase = 'listing';
           continue;
@@ -391,15 +421,16 @@ export class ListWatch<T extends KubeObject> {
    */
   private async watch(resource: ResolvedResource, streamingList: boolean): Promise<WatchEnd> {
     const stopSignal = this.controller.signal;
-    const { api, namespace, sink, watchTimeoutSeconds, watchIdleTimeoutMs } = this.options;
+    const { api, namespace, sink, watchTimeoutSeconds } = this.options;
     const watchController = new AbortController();
     const onStop = () => watchController.abort(stopSignal.reason);
     stopSignal.addEventListener('abort', onStop, { once: true });
     if (stopSignal.aborted) onStop();
 
+    const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
     const options: WatchOptions = {
       allowWatchBookmarks: true,
-      timeoutSeconds: Math.floor(watchTimeoutSeconds * (1 + Math.random())),
+      timeoutSeconds,
       signal: watchController.signal,
       ...this.selectors(),
     };
@@ -407,7 +438,6 @@ export class ListWatch<T extends KubeObject> {
       options.sendInitialEvents = true;
       options.resourceVersionMatch = 'NotOlderThan';
       this.phase = 'listing';
-      this.counters.lists++;
       sink.beginList();
     } else {
       if (this.lastResourceVersion !== undefined) options.resourceVersion = this.lastResourceVersion;
@@ -419,20 +449,29 @@ export class ListWatch<T extends KubeObject> {
     this.delivered = false;
     let initial = streamingList;
 
+    // Watchdog: silence is measured from the request (or the last batch applied); time spent
+    // applying a batch (an async store) is not silence.
     let lastActivity = Date.now();
-    let idle = false;
+    let busy = false;
+    let idleMs = 0;
     let watchdog: ReturnType<typeof setTimeout> | undefined;
+    let armedBound = 0;
     const checkIdle = () => {
-      const quiet = Date.now() - lastActivity;
-      if (quiet >= watchIdleTimeoutMs) {
-        watchdog = undefined;
-        idle = true;
-        watchController.abort(new WatchIdleError(watchIdleTimeoutMs));
+      if (watchdog !== undefined) clearTimeout(watchdog);
+      watchdog = undefined;
+      armedBound = this.idleBoundMs(timeoutSeconds);
+      this.watchIdleBound = armedBound;
+      if (armedBound === 0) return;
+      const quiet = busy ? 0 : Date.now() - lastActivity;
+      if (quiet >= armedBound) {
+        idleMs = quiet;
+        watchController.abort(new WatchIdleError(quiet));
       } else {
-        watchdog = setTimeout(checkIdle, watchIdleTimeoutMs - quiet);
+        watchdog = setTimeout(checkIdle, armedBound - quiet);
       }
     };
-    if (watchIdleTimeoutMs > 0) watchdog = setTimeout(checkIdle, watchIdleTimeoutMs);
+    checkIdle();
+    let opened = false;
 
     const label = `${resource.resource}${resource.group ? `.${resource.group}` : ''}`;
     let iterator: AsyncIterator<WatchEvent<T>[]> | undefined;
@@ -442,6 +481,9 @@ export class ListWatch<T extends KubeObject> {
         const step = await abortable(iterator.next(), watchController.signal);
         if (step.done) break;
         lastActivity = Date.now();
+        busy = true;
+        if (streamingList && !opened) this.counters.lists++;
+        opened = true;
         this.healthy();
         for (const event of step.value) {
           let applied: MaybePromise<void>;
@@ -463,8 +505,9 @@ export class ListWatch<T extends KubeObject> {
                 if (rv) this.lastResourceVersion = rv;
                 this.phase = 'watching';
                 this.markSynced();
-              } else if (rv) {
-                this.lastResourceVersion = rv;
+              } else {
+                this.bookmarksSeen = true;
+                if (rv) this.lastResourceVersion = rv;
               }
               continue;
             }
@@ -486,6 +529,9 @@ export class ListWatch<T extends KubeObject> {
           if (!initial && rv) this.lastResourceVersion = rv;
         }
         lastActivity = Date.now();
+        busy = false;
+        // The first periodic bookmark shortens the bound: re-arm.
+        if (armedBound !== this.idleBoundMs(timeoutSeconds)) checkIdle();
       }
       if (initial) {
         throw new WatchStreamError(
@@ -497,9 +543,10 @@ export class ListWatch<T extends KubeObject> {
       this.resumeNext = true;
       return 'ended';
     } catch (err) {
-      if (idle && !stopSignal.aborted) {
-        this.report(new WatchIdleError(watchIdleTimeoutMs), 'watch idle; resuming');
-        this.resumeNext = true;
+      if (idleMs > 0 && !stopSignal.aborted) {
+        this.counters.idleTimeouts++;
+        this.report(new WatchIdleError(idleMs), 'watch idle; resuming');
+        this.resumeNext = !initial;
         return 'idle';
       }
       throw err;
@@ -563,19 +610,29 @@ export function abortable<V>(promise: Promise<V>, signal: AbortSignal): Promise<
   });
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts; leaves no timer behind. */
+/**
+ * Resolves once `Date.now()` has advanced by at least `ms` (a timer that fires early is re-armed,
+ * so a `Retry-After` is never cut short), or as soon as `signal` aborts; leaves no timer behind.
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal.aborted) {
       resolve();
       return;
     }
+    const deadline = Date.now() + ms;
+    let timer: ReturnType<typeof setTimeout>;
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const check = () => {
+      const left = deadline - Date.now();
+      if (left > 0) timer = setTimeout(check, left);
+      else done();
+    };
+    timer = setTimeout(check, ms);
     signal.addEventListener('abort', done, { once: true });
   });
 }

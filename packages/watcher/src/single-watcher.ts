@@ -1,9 +1,10 @@
-import type { KubeObject, MaybePromise, SingleChange, WatcherStatus } from '@kw/types';
+import type { KubeObject, MaybePromise, SingleChange } from '@kw/types';
 import { optionalFunction, requiredFunction, type SingleWatcherOptions, show, targetSettings } from './config';
 import { isThenable } from './debouncer';
 import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError } from './errors';
 import { abortable, ListWatch } from './list-watch';
+import type { WatcherStatusDetails } from './watcher-status';
 
 /**
  * Watches one object by namespace and name (a list+watch with `fieldSelector=metadata.name=<name>`)
@@ -110,7 +111,8 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
     return this.listWatch.isSynced();
   }
 
-  status(): WatcherStatus {
+  /** A snapshot of phase, counters and recovery state (see `Watcher.status()`). */
+  status(): WatcherStatusDetails {
     return this.listWatch.status();
   }
 

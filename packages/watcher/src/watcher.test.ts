@@ -251,6 +251,67 @@ describe('Watcher: recovery', () => {
     expect(watcher.status()).toMatchObject({ tooManyRequests: 1, relists: 0 });
   });
 
+  it('waits the backoff when it is longer than Retry-After (never less than Retry-After)', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+    const { api, watcher } = setup();
+    api.lists.push(page([], '10'));
+    api.watches.push(
+      [new FakeApiError('KW_NETWORK', 0, 'watch')],
+      [new FakeApiError('KW_TOO_MANY_REQUESTS', 429, 'watch', 1)],
+    );
+    await watcher.waitForSync();
+    await tick(800);
+    expect(api.callsOf('watch')).toHaveLength(2);
+    await tick(1599);
+    expect(api.callsOf('watch')).toHaveLength(2);
+    await tick(1);
+    expect(api.callsOf('watch')).toHaveLength(3);
+    expect(watcher.status()).toMatchObject({ tooManyRequests: 1, relists: 0, lists: 1 });
+  });
+
+  it('retries a streaming list throttled with 429 after Retry-After, as a list and not a relist', async () => {
+    const { api, store, watcher } = setup({ listMode: 'streaming' });
+    api.watches.push(
+      [new FakeApiError('KW_TOO_MANY_REQUESTS', 429, 'watch', 3)],
+      [[added(cm('a', '5'))], [bookmark('20', true)], 'hang'],
+    );
+    watcher.start();
+    await tick();
+    expect(watcher.status()).toMatchObject({ phase: 'backing-off', tooManyRequests: 1, lists: 0 });
+    expect(watcher.status().retryAt).toBe(Date.now() + 3000);
+    await tick(2999);
+    expect(api.callsOf('watch')).toHaveLength(1);
+    await tick(1);
+    await watcher.waitForSync();
+    expect(store.versions()).toEqual({ 'default/a': '5' });
+    expect(watcher.status()).toMatchObject({ phase: 'watching', lists: 1, relists: 0, retryAt: undefined });
+  });
+
+  it('starts the backoff over once the watcher has been healthy for resetAfterMs', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+    const { api, watcher } = setup();
+    const fail = () => [new FakeApiError('KW_NETWORK', 0, 'watch')];
+    api.lists.push(page([], '10'));
+    api.watches.push(
+      fail(),
+      fail(),
+      fail(),
+      [[bookmark('11')], { sleepMs: 121_000 }, new Error('reset by peer')],
+      fail(),
+    );
+    await watcher.waitForSync();
+    await tick(800 + 1600 + 3200);
+    expect(api.callsOf('watch')).toHaveLength(4);
+    // The fourth watch stays healthy for 121 s (> resetAfterMs 120 s), then fails: the next wait is initialMs again.
+    await tick(121_000);
+    expect(watcher.status().phase).toBe('backing-off');
+    expect(Math.round((watcher.status().retryAt ?? 0) - Date.now())).toBe(800);
+    await tick(799);
+    expect(api.callsOf('watch')).toHaveLength(4);
+    await tick(1);
+    expect(api.callsOf('watch')).toHaveLength(5);
+  });
+
   it('rejects waitForSync with a 403 from the initial list and retries no sooner than the slow interval', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const { api, watcher, onError } = setup();
@@ -304,17 +365,72 @@ describe('Watcher: recovery', () => {
     expect(times).toEqual([800, 2400, 5600, 12_000]);
   });
 
-  it('closes a watch that received nothing for watchIdleTimeoutMs and resumes it without relisting', async () => {
+  it('closes a watch silent for watchIdleTimeoutMs after a periodic bookmark and resumes it without relisting', async () => {
     const { api, watcher, onError } = setup({ watchIdleTimeoutMs: 180_000 });
     api.lists.push(page([], '10'));
+    api.watches.push([[bookmark('12')], 'hang']);
     await watcher.waitForSync();
+    await tick();
+    expect(watcher.status().watchIdleBoundMs).toBe(180_000);
     await tick(179_999);
     expect(api.callsOf('watch')).toHaveLength(1);
     await tick(1);
-    expect(api.callsOf('watch').map((c) => c.options.resourceVersion)).toEqual(['10', '10']);
+    expect(api.callsOf('watch').map((c) => c.options.resourceVersion)).toEqual(['10', '12']);
     expect(api.openWatches).toBe(1);
     expect(codes(onError)).toEqual(['KW_TIMEOUT']);
-    expect(watcher.status()).toMatchObject({ relists: 0, lists: 1 });
+    expect(watcher.status()).toMatchObject({ relists: 0, lists: 1, rewatches: 1, idleTimeouts: 1 });
+  });
+
+  it('without periodic bookmarks waits for the server-side watch timeout plus watchIdleTimeoutMs', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const { api, watcher, onError } = setup({ watchIdleTimeoutMs: 3000, watchTimeoutSeconds: 300 });
+    api.lists.push(page([], '10'));
+    await watcher.waitForSync();
+    await tick();
+    expect(watcher.status().watchIdleBoundMs).toBe(303_000);
+    expect(api.callsOf('watch')[0]?.options.timeoutSeconds).toBe(300);
+    await tick(302_999);
+    expect(api.callsOf('watch')).toHaveLength(1);
+    expect(onError).not.toHaveBeenCalled();
+    await tick(1);
+    expect(api.callsOf('watch')).toHaveLength(2);
+    expect(codes(onError)).toEqual(['KW_TIMEOUT']);
+    expect(watcher.status()).toMatchObject({ relists: 0, idleTimeouts: 1 });
+  });
+
+  it('does not count time spent applying a batch to a slow store as silence', async () => {
+    const { api, store, watcher, onError } = setup({ watchIdleTimeoutMs: 3000 });
+    api.lists.push(page([], '10'));
+    api.watches.push([[bookmark('11')], [added(cm('slow', '12'))], 'hang']);
+    const add = store.add.bind(store);
+    vi.spyOn(store, 'add').mockImplementation(
+      (obj, keys) =>
+        new Promise<undefined>((resolve) =>
+          setTimeout(() => {
+            add(obj, keys);
+            resolve(undefined);
+          }, 10_000),
+        ),
+    );
+    await watcher.waitForSync();
+    await tick(10_000);
+    expect(store.versions()).toEqual({ 'default/slow': '12' });
+    expect(onError).not.toHaveBeenCalled();
+    expect(api.callsOf('watch')).toHaveLength(1);
+    await tick(3000);
+    expect(codes(onError)).toEqual(['KW_TIMEOUT']);
+    expect(api.callsOf('watch').map((c) => c.options.resourceVersion)).toEqual(['10', '12']);
+  });
+
+  it('never closes a watch when watchIdleTimeoutMs is 0', async () => {
+    const { api, watcher, onError } = setup({ watchIdleTimeoutMs: 0 });
+    api.lists.push(page([], '10'));
+    api.watches.push([[bookmark('11')], 'hang']);
+    await watcher.waitForSync();
+    await tick(3_600_000);
+    expect(api.callsOf('watch')).toHaveLength(1);
+    expect(onError).not.toHaveBeenCalled();
+    expect(watcher.status().watchIdleBoundMs).toBe(0);
   });
 
   it('leaves a healthy watch alone: bookmarks keep the watchdog quiet', async () => {

@@ -7,7 +7,6 @@ import type {
   ObjectId,
   Store,
   SyncCompleteCallback,
-  WatcherStatus,
 } from '@kw/types';
 import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-events';
 import {
@@ -25,6 +24,7 @@ import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError, toKwError } from './errors';
 import { abortable, ListWatch, type ListWatchSink } from './list-watch';
 import { objectId, tombstone } from './object-id';
+import type { WatcherStatusDetails } from './watcher-status';
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
 
@@ -156,8 +156,8 @@ export class Watcher<T extends KubeObject = KubeObject> {
     return this.listWatch.isSynced();
   }
 
-  /** Counters and state, for logs and readiness probes. */
-  status(): WatcherStatus {
+  /** A snapshot of phase, counters and recovery state, for logs, metrics and readiness probes (see the README's Status table). */
+  status(): WatcherStatusDetails {
     return this.listWatch.status();
   }
 

@@ -1,11 +1,21 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import * as cluster from './cluster.ts';
+import { HttpFaultProxy } from './http-fault-proxy.ts';
 import { createNamespace, deleteNamespace, uniqueNamespaceName } from './namespace.ts';
 import type { ClusterState } from './state.ts';
 import type { KubeTestEnv } from './test-env.ts';
 
 export { FaultProxy, type FaultProxyOptions, type FaultProxyStats } from './fault-proxy.ts';
+export {
+  HttpFaultProxy,
+  type HttpFaultProxyOptions,
+  type HttpFaultProxyStats,
+  type HttpLogEntry,
+  type ThrottleOptions,
+} from './http-fault-proxy.ts';
 export { kubeconfigFor } from './kubeconfig.ts';
 export { statusOf } from './namespace.ts';
 export type { KubeTestEnv } from './test-env.ts';
@@ -102,6 +112,29 @@ export function kubeConfigVia(url: string, base: KubeConfig = adminKubeConfig())
 export function apiserverAddress(): { host: string; port: number } {
   const url = new URL(kubeEnv().server);
   return { host: url.hostname, port: Number(url.port || 443) };
+}
+
+/**
+ * Starts an {@link HttpFaultProxy} in front of the kube-local apiserver, serving its certificate
+ * (valid for 127.0.0.1) so `kubeConfigVia(proxy.url)` verifies as usual. Needs a kube-local
+ * cluster (guard with `faultsAvailable()`).
+ */
+export async function startHttpFaultProxy(options: { seed?: number } = {}): Promise<HttpFaultProxy> {
+  managed('startHttpFaultProxy');
+  const runDir = kubeEnv().runDir;
+  if (runDir === null)
+    throw new Error('kube-local: startHttpFaultProxy() needs the run folder of a kube-local cluster');
+  const pki = join(runDir, 'pki');
+  const [cert, key, ca] = await Promise.all(
+    ['server.crt', 'server.key', 'ca.crt'].map((file) => readFile(join(pki, file))),
+  );
+  return HttpFaultProxy.start({
+    target: apiserverAddress(),
+    cert: cert as Buffer,
+    key: key as Buffer,
+    ca: ca as Buffer,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
 }
 
 /** Handle returned by {@link useNamespace}; `name` is readable once beforeAll ran. */

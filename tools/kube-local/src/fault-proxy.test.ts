@@ -134,6 +134,23 @@ describe('FaultProxy', () => {
     await waitFor(() => c.received() === '12' && late.received() === 'L');
   });
 
+  it('outage() cuts open connections and refuses new ones until heal()', async () => {
+    await startProxy();
+    const open = await client();
+    open.socket.write('o');
+    await waitFor(() => open.received() === 'o');
+    expect(proxy.outage()).toBe(1);
+    await open.closed;
+    const refused = await client();
+    await refused.closed;
+    expect(refused.received()).toBe('');
+    expect(proxy.stats).toMatchObject({ cut: 1, refused: 1, active: 0 });
+    proxy.heal();
+    const c = await client();
+    c.socket.write('back');
+    await waitFor(() => c.received() === 'back');
+  });
+
   it('setLatency(ms) delays each direction, in order', async () => {
     await startProxy();
     const c = await client();

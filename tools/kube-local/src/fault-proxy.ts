@@ -97,8 +97,9 @@ interface Connection {
 
 /**
  * Loopback TCP proxy for fault injection in front of the apiserver (TLS passes through
- * untouched). Cut every connection, refuse new ones, add latency, or blackhole traffic
- * (sockets stay open, nothing is forwarded, nothing is reset) and heal.
+ * untouched). Cut every connection, refuse new ones, a full outage (both), add latency, or
+ * blackhole traffic (sockets stay open, nothing is forwarded, nothing is reset) and heal.
+ * For HTTP-level faults (429 with `Retry-After`, a request log) use `HttpFaultProxy`.
  */
 export class FaultProxy {
   /** Current added one-way latency in ms (applied to each chunk, both directions). */
@@ -183,6 +184,15 @@ export class FaultProxy {
   setLatency(ms: number): void {
     if (!(ms >= 0)) throw new Error(`FaultProxy: latency must be >= 0, got ${ms}`);
     this.latencyMs = ms;
+  }
+
+  /**
+   * Full outage: refuses new connections (RST) and cuts every open one, for `ms` or until
+   * {@link accept} / {@link heal}. Returns how many connections were cut.
+   */
+  outage(ms?: number): number {
+    this.refuse(ms);
+    return this.cutAll();
   }
 
   /** Stops forwarding in both directions while keeping every socket open (no FIN, no RST). New connections are accepted but stall too. */

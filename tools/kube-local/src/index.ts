@@ -24,6 +24,13 @@ export {
 export { compactEtcdAt, etcdRevision } from './etcd.ts';
 export { FaultProxy, type FaultProxyOptions, type FaultProxyStats } from './fault-proxy.ts';
 export { apiserverReady, httpsGet } from './health.ts';
+export {
+  HttpFaultProxy,
+  type HttpFaultProxyOptions,
+  type HttpFaultProxyStats,
+  type HttpLogEntry,
+  type ThrottleOptions,
+} from './http-fault-proxy.ts';
 export { kubeconfigFor, writeKubeconfig } from './kubeconfig.ts';
 export { binDir, cacheDir, runDir, statePath } from './paths.ts';
 export { ADMIN_USER, RESTRICTED_USER } from './pki.ts';
