@@ -23,7 +23,14 @@ export interface ClientOptions {
   userAgent?: string;
   /** Deadline of a non-watch request (discovery, list page, get), ms, from sending to the last body byte. */
   requestTimeoutMs?: number;
-  /** Time source of the rate limiter (tests). */
+  /**
+   * Bounded retry of idempotent single-shot reads (`get`, discovery for `resolve`/`resolveName`)
+   * answered 429, or 5xx with a `Retry-After`: each retry waits at least `Retry-After` (a 429 without
+   * one: 1 s) and goes through the rate limiter; after `maxRetries` the last typed error rejects.
+   * `maxRetries: 0` disables it. `list` and `watch` are never retried here (the watcher owns that).
+   */
+  retryAfter?: { maxRetries?: number };
+  /** Time source of the rate limiter and of `retryAfter` waits (tests). */
   clock?: Clock;
 }
 
@@ -33,6 +40,8 @@ export const CLIENT_DEFAULTS = {
   burst: 100,
   userAgent: `kw/${pkg.version} (node ${process.version})`,
   requestTimeoutMs: 30_000,
+  /** Retries of a `get` or discovery read answered 429 (or 5xx with `Retry-After`). */
+  retryAfter: { maxRetries: 3 },
   /** Where the pod's service-account token, CA and namespace are mounted. */
   serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
   /** Namespace when neither the context nor the service account names one. */

@@ -30,9 +30,11 @@ import {
 } from './discovery';
 import { InvalidConfigError, isApiError, UnknownResourceError } from './errors';
 import { loadKubeConfig } from './load-kube-config';
-import { RateLimiter } from './rate-limiter';
+import { type Clock, RateLimiter, systemClock } from './rate-limiter';
 import { findByName, type GroupVersionList, parseResourceName, type ResourceName } from './resource-name';
-import { Transport } from './transport';
+import { retryRead } from './retry-read';
+import { describe } from './to-api-error';
+import { type ApiRequest, Transport } from './transport';
 import { WatchStream } from './watch-stream';
 
 /**
@@ -48,6 +50,8 @@ export class KubeClient implements KubeApi {
   /** Who requests run as (see `identity` in the README); used in error messages. */
   readonly identity: string;
   readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #maxRetries: number;
   /** Resource lists by discovery path, shared by `resolve` and `resolveName`. */
   readonly #discovery = new Map<string, ApiResourceList>();
   /** Served groups, core first; filled by `resolveName`. */
@@ -61,6 +65,15 @@ export class KubeClient implements KubeApi {
         requestTimeoutMs,
       );
     }
+    const maxRetries = options.retryAfter?.maxRetries ?? CLIENT_DEFAULTS.retryAfter.maxRetries;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new InvalidConfigError(
+        `retryAfter.maxRetries ${maxRetries} must be an integer ≥ 0 (0 disables retrying get and discovery)`,
+        maxRetries,
+      );
+    }
+    this.#maxRetries = maxRetries;
+    this.#clock = options.clock ?? systemClock;
     const limiter = new RateLimiter({
       qps: options.qps ?? CLIENT_DEFAULTS.qps,
       burst: options.burst ?? CLIENT_DEFAULTS.burst,
@@ -79,7 +92,8 @@ export class KubeClient implements KubeApi {
   }
 
   /**
-   * Resolves `gvr` through discovery (cached per group-version; a miss re-reads it once). Rejects
+   * Resolves `gvr` through discovery (cached per group-version; a miss re-reads it once; a 429 is
+   * retried as `get` does). Rejects
    * with `UnknownResourceError` naming served resources or versions, and a close match.
    */
   async resolve(gvr: GroupVersionResource, signal?: AbortSignal): Promise<ResolvedResource> {
@@ -105,8 +119,9 @@ export class KubeClient implements KubeApi {
    * preferred one lacks the resource); without a group the core group wins, then the server's group
    * order. Reads aggregated discovery (`GET /api`, `/apis`; one request each) or, from older servers,
    * the per-group-version documents, all cached with {@link resolve}'s cache; a miss on cached data
-   * re-reads discovery once. Group-versions whose discovery fails with 404 or 5xx (an unavailable
-   * aggregated API) are skipped. Rejects with `InvalidConfigError` for a malformed name and
+   * re-reads discovery once. Discovery reads answered 429 (or 5xx with `Retry-After`) are retried
+   * as `get` is. Group-versions whose discovery fails with 404 or 5xx (an unavailable aggregated API)
+   * are skipped. Rejects with `InvalidConfigError` for a malformed name and
    * `UnknownResourceError` (value: `name`) naming the input and close matches when nothing matches.
    */
   async resolveName(name: string, signal?: AbortSignal): Promise<ResolvedResource> {
@@ -179,7 +194,10 @@ export class KubeClient implements KubeApi {
     });
   }
 
-  /** One object; 404 → `NotFoundError`. */
+  /**
+   * One object; 404 → `NotFoundError`. A 429 (or 5xx with `Retry-After`) is retried after at least
+   * `Retry-After`, up to `retryAfter.maxRetries` times, before it rejects.
+   */
   async get<T extends KubeObject = KubeObject>(
     resource: ResolvedResource,
     namespace: string | undefined,
@@ -187,7 +205,7 @@ export class KubeClient implements KubeApi {
     options: GetOptions = {},
   ): Promise<T> {
     checkScope(resource, namespace);
-    return (await this.#transport.requestJson({
+    return (await this.#read({
       verb: 'get',
       resource: resourceLabel(resource),
       namespace,
@@ -201,6 +219,16 @@ export class KubeClient implements KubeApi {
   /** Ends open watches (they return), destroys pooled and active sockets; later calls reject with `AbortedError`. Idempotent. */
   close(): void {
     this.#transport.close();
+  }
+
+  /** An idempotent single-shot read (get, discovery), retried on 429 / 5xx with `Retry-After` (see `ClientOptions.retryAfter`). */
+  #read(req: ApiRequest): Promise<unknown> {
+    return retryRead(() => this.#transport.requestJson(req), {
+      maxRetries: this.#maxRetries,
+      clock: this.#clock,
+      signal: this.#transport.signal(req.signal),
+      what: describe(req),
+    });
   }
 
   async #lookup(ref: ResourceName, signal: AbortSignal | undefined): Promise<ResolvedResource> {
@@ -274,7 +302,7 @@ export class KubeClient implements KubeApi {
   }
 
   async #readGroups(path: '/api' | '/apis', signal: AbortSignal | undefined): Promise<GroupDiscovery> {
-    const body = await this.#transport.requestJson({
+    const body = await this.#read({
       verb: 'discover',
       resource: path.slice(1),
       namespace: undefined,
@@ -288,7 +316,7 @@ export class KubeClient implements KubeApi {
   /** Reads and caches one group-version's resource list. */
   async #readList(gv: Pick<GroupVersionResource, 'group' | 'version'>, signal: AbortSignal | undefined) {
     const path = discoveryPath(gv);
-    const list = (await this.#transport.requestJson({
+    const list = (await this.#read({
       verb: 'discover',
       resource: gv.group === '' ? gv.version : `${gv.group}/${gv.version}`,
       namespace: undefined,
@@ -319,7 +347,7 @@ export class KubeClient implements KubeApi {
   async #servedVersions(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<string> {
     if (gvr.group === '') return ' — the core group serves v1';
     try {
-      const groups = (await this.#transport.requestJson({
+      const groups = (await this.#read({
         verb: 'discover',
         resource: 'apis',
         namespace: undefined,

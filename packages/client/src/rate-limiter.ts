@@ -18,7 +18,8 @@ export interface RateLimiterOptions {
   clock?: Clock;
 }
 
-const systemClock: Clock = {
+/** `Date.now` and the global timers. */
+export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
