@@ -66,6 +66,15 @@ export interface WatchTargetConfig {
   backoff?: BackoffOptions;
   /** Server-side watch timeout, seconds; the watch then resumes from the last resourceVersion. */
   watchTimeoutSeconds?: number;
+  /**
+   * Close a watch that received nothing (no event, no bookmark) for this long and resume it from
+   * the last resourceVersion, ms; `0` disables the watchdog. Applies once the server has sent a
+   * periodic bookmark (about one a minute); before that the bound is the watch's server-side
+   * timeout plus this (resources served from etcd get no bookmarks).
+   */
+  watchIdleTimeoutMs?: number;
+  /** After 401/403/404/unknown resource, retries wait a random time in `[slowRetryMs, 2 × slowRetryMs)`, ms. */
+  slowRetryMs?: number;
 }
 
 /** Configuration of a collection `Watcher`. */
@@ -122,4 +131,10 @@ export interface WatcherStatus {
   errors: number;
   events: { added: number; modified: number; deleted: number; bookmark: number };
   lastError: KwErrorShape | undefined;
+  /** Watches closed by the watchdog (nothing received for `watchIdleBoundMs`) and resumed; each is also a rewatch. */
+  idleTimeouts: number;
+  /** Epoch ms when the current backoff or `Retry-After` wait ends; `undefined` unless waiting to retry. */
+  retryAt: number | undefined;
+  /** The watchdog bound of the current (or last) watch, ms (0: disabled). */
+  watchIdleBoundMs: number;
 }

@@ -3,35 +3,11 @@ import type {
   ErrorCallback,
   GroupVersionResource,
   KubeApi,
-  KubeObject,
   Logger,
-  SingleWatcherConfig,
-  WatcherConfig,
   WatchTargetConfig,
 } from '@kw/types';
 import { WATCHER_DEFAULTS } from './defaults';
 import { InvalidConfigError } from './errors';
-
-/** Watcher options beyond the shared `@kw/types` contract. */
-export interface WatcherTuning {
-  /**
-   * Close a watch that received nothing (no event, no bookmark) for this long and resume it from
-   * the last resourceVersion, ms; `0` disables the watchdog. Default 180000 (three missed bookmarks).
-   * Applies once the server has sent a periodic bookmark; before that the bound is the watch's
-   * server-side `timeoutSeconds` plus this (resources served from etcd get no bookmarks).
-   */
-  watchIdleTimeoutMs?: number;
-  /** After 401/403/404/unknown resource, retries wait a random time in `[slowRetryMs, 2 × slowRetryMs)`, ms. Default 30000. */
-  slowRetryMs?: number;
-}
-
-/** Configuration of a `Watcher`: {@link WatcherConfig} plus {@link WatcherTuning}. */
-export interface WatcherOptions<T extends KubeObject = KubeObject> extends WatcherConfig<T>, WatcherTuning {}
-
-/** Configuration of a `SingleWatcher`: {@link SingleWatcherConfig} plus {@link WatcherTuning}. */
-export interface SingleWatcherOptions<T extends KubeObject = KubeObject>
-  extends SingleWatcherConfig<T>,
-    WatcherTuning {}
 
 /** The validated settings both watchers share. */
 export interface TargetSettings {
@@ -56,7 +32,7 @@ export const SILENT_LOGGER: Logger = { debug: noop, info: noop, warn: noop, erro
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Validates the fields `Watcher` and `SingleWatcher` share; throws {@link InvalidConfigError} naming the field. */
-export function targetSettings(config: WatchTargetConfig & WatcherTuning, what: string): TargetSettings {
+export function targetSettings(config: WatchTargetConfig, what: string): TargetSettings {
   if (config === null || typeof config !== 'object') {
     throw new InvalidConfigError('config', `new ${what}() needs a configuration object, got ${show(config)}`, config);
   }

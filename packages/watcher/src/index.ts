@@ -1,5 +1,5 @@
+export type { SingleWatcherConfig, WatcherConfig, WatcherStatus } from '@kw/types';
 export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-events';
-export type { SingleWatcherOptions, WatcherOptions, WatcherTuning } from './config';
 export { WATCHER_DEFAULTS } from './defaults';
 export {
   CallbackError,
@@ -14,4 +14,3 @@ export {
 export { INITIAL_EVENTS_END } from './list-watch';
 export { SingleWatcher } from './single-watcher';
 export { Watcher } from './watcher';
-export type { WatcherStatusDetails } from './watcher-status';

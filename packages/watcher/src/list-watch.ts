@@ -12,6 +12,7 @@ import type {
   ResolvedResource,
   WatchEvent,
   WatcherPhase,
+  WatcherStatus,
   WatchOptions,
 } from '@kw/types';
 import { Backoff } from './backoff';
@@ -25,7 +26,6 @@ import {
   WatchStatusError,
   WatchStreamError,
 } from './errors';
-import type { WatcherStatusDetails } from './watcher-status';
 
 /** The annotation on the bookmark that ends a streaming list's initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -203,7 +203,7 @@ export class ListWatch<T extends KubeObject> {
     });
   }
 
-  status(): WatcherStatusDetails {
+  status(): WatcherStatus {
     const stopped = this.stopped;
     return {
       phase: stopped ? 'stopped' : this.phase,

@@ -12,11 +12,11 @@ import {
   page,
   type TestObject,
 } from '../test/fakes';
-import { InvalidConfigError, SingleWatcher, type SingleWatcherOptions } from './index';
+import { InvalidConfigError, SingleWatcher, type SingleWatcherConfig } from './index';
 
 const running: SingleWatcher<TestObject>[] = [];
 
-function setup(overrides: Partial<SingleWatcherOptions<TestObject>> = {}) {
+function setup(overrides: Partial<SingleWatcherConfig<TestObject>> = {}) {
   const api = new FakeKubeApi();
   const changes: string[] = [];
   const onChange = vi.fn((obj: TestObject, change: SingleChange) => {

@@ -1,10 +1,9 @@
-import type { KubeObject, MaybePromise, SingleChange } from '@kw/types';
-import { optionalFunction, requiredFunction, type SingleWatcherOptions, show, targetSettings } from './config';
+import type { KubeObject, MaybePromise, SingleChange, SingleWatcherConfig, WatcherStatus } from '@kw/types';
+import { optionalFunction, requiredFunction, show, targetSettings } from './config';
 import { isThenable } from './debouncer';
 import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError } from './errors';
 import { abortable, ListWatch } from './list-watch';
-import type { WatcherStatusDetails } from './watcher-status';
 
 /**
  * Watches one object by namespace and name (a list+watch with `fieldSelector=metadata.name=<name>`)
@@ -27,7 +26,7 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
   private initialSyncDone = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(config: SingleWatcherOptions<T>) {
+  constructor(config: SingleWatcherConfig<T>) {
     const settings = targetSettings(config, 'SingleWatcher');
     const name: unknown = config.name;
     if (typeof name !== 'string' || name === '' || /[/,\s]/.test(name)) {
@@ -112,7 +111,7 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
   }
 
   /** A snapshot of phase, counters and recovery state (see `Watcher.status()`). */
-  status(): WatcherStatusDetails {
+  status(): WatcherStatus {
     return this.listWatch.status();
   }
 

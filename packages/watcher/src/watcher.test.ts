@@ -15,12 +15,12 @@ import {
   page,
   type TestObject,
 } from '../test/fakes';
-import { type ChangeEvent, InvalidConfigError, WATCHER_DEFAULTS, Watcher, type WatcherOptions } from './index';
+import { type ChangeEvent, InvalidConfigError, WATCHER_DEFAULTS, Watcher, type WatcherConfig } from './index';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };
 const running: Watcher<TestObject>[] = [];
 
-function setup(overrides: Partial<WatcherOptions<TestObject>> = {}) {
+function setup(overrides: Partial<WatcherConfig<TestObject>> = {}) {
   const api = new FakeKubeApi();
   const store = new FakeStore();
   const onChange = vi.fn<(store: unknown, stats: ChangeStats) => void>();
@@ -730,7 +730,7 @@ describe('Watcher: stop', () => {
 });
 
 describe('Watcher: configuration', () => {
-  const base = (): WatcherOptions<TestObject> => ({
+  const base = (): WatcherConfig<TestObject> => ({
     api: new FakeKubeApi(),
     resource: RESOURCE,
     keys: new FakeKeys(),
@@ -738,7 +738,7 @@ describe('Watcher: configuration', () => {
     onChange: () => {},
   });
 
-  it.each<[string, Partial<Record<keyof WatcherOptions<TestObject>, unknown>>]>([
+  it.each<[string, Partial<Record<keyof WatcherConfig<TestObject>, unknown>>]>([
     ['resource', { resource: undefined }],
     ['resource.version', { resource: { group: '', version: '', resource: 'configmaps' } }],
     ['resource.group', { resource: { group: 'apps/v1', version: 'v1', resource: 'deployments' } }],
@@ -760,7 +760,7 @@ describe('Watcher: configuration', () => {
     ['backoff.maxMs', { backoff: { initialMs: 1000, maxMs: 10 } }],
     ['logger', { logger: { info() {} } }],
   ])('rejects an invalid %s', (field, patch) => {
-    const config = { ...base(), ...patch } as WatcherOptions<TestObject>;
+    const config = { ...base(), ...patch } as WatcherConfig<TestObject>;
     let thrown: unknown;
     try {
       new Watcher(config);

@@ -7,6 +7,8 @@ import type {
   ObjectId,
   Store,
   SyncCompleteCallback,
+  WatcherConfig,
+  WatcherStatus,
 } from '@kw/types';
 import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-events';
 import {
@@ -17,14 +19,12 @@ import {
   show,
   type TargetSettings,
   targetSettings,
-  type WatcherOptions,
 } from './config';
 import { Debouncer, isThenable } from './debouncer';
 import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError, toKwError } from './errors';
 import { abortable, ListWatch, type ListWatchSink } from './list-watch';
 import { objectId, tombstone } from './object-id';
-import type { WatcherStatusDetails } from './watcher-status';
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
 
@@ -55,7 +55,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
   private stopping: Promise<void> | undefined;
   private pending = { created: 0, modified: 0, deleted: 0 };
 
-  constructor(config: WatcherOptions<T>) {
+  constructor(config: WatcherConfig<T>) {
     this.settings = targetSettings(config, 'Watcher');
     this.keys = checkKeys(config.keys) as KeyExtractor<T>;
     this.storeRef = checkStore(config.store) as Store<T>;
@@ -157,7 +157,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
   }
 
   /** A snapshot of phase, counters and recovery state, for logs, metrics and readiness probes (see the README's Status table). */
-  status(): WatcherStatusDetails {
+  status(): WatcherStatus {
     return this.listWatch.status();
   }
 

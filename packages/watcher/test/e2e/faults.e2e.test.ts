@@ -15,7 +15,7 @@ import {
 import { MemoryStore } from '@kw/store-memory';
 import type { KubeApi, KubeObject, KwErrorShape } from '@kw/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SingleWatcher, Watcher, type WatcherOptions } from '../../src/index';
+import { SingleWatcher, Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
   client,
@@ -58,7 +58,7 @@ async function touch(cm: string, labels: Record<string, string>, value: string):
   });
 }
 
-function newWatcher(api: KubeApi, options: Partial<WatcherOptions>) {
+function newWatcher(api: KubeApi, options: Partial<WatcherConfig>) {
   const store = new MemoryStore();
   const errors: Array<{ at: number; error: KwErrorShape }> = [];
   const watcher = new Watcher({

@@ -14,7 +14,7 @@ import {
 import { MemoryStore } from '@kw/store-memory';
 import type { ChangeStats, KubeApi, KubeObject, KwErrorShape } from '@kw/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Watcher, type WatcherOptions } from '../../src/index';
+import { Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
   client,
@@ -46,9 +46,9 @@ interface Harness {
 function watch(
   options: {
     kc?: KubeConfig;
-    resource?: WatcherOptions['resource'];
+    resource?: WatcherConfig['resource'];
     indexBy?: string[];
-  } & Partial<WatcherOptions> = {},
+  } & Partial<WatcherConfig> = {},
 ): Harness {
   const { kc, indexBy, ...rest } = options;
   const kube = client(kc);
