@@ -551,7 +551,9 @@ describe('retry on Retry-After', () => {
     expect(resolved).toEqual({ result: configMaps, waits: [2000] });
     expect(server.requests.map((r) => r.path)).toEqual(['/api/v1', '/api/v1']);
     const fresh = createClient({ kubeConfig: server.kubeConfig(), clock });
-    const byName = await drive(fresh.resolveName('cm'));
+    const resolving = fresh.resolveName('cm');
+    await until(() => clock.pending.length === 2); // both 429s answered: drive them as one wait
+    const byName = await drive(resolving);
     expect(byName).toEqual({ result: configMaps, waits: [2000] }); // /api and /apis waited together
     expect(server.requests.map((r) => r.path).sort()).toEqual([
       '/api',

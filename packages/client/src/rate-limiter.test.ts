@@ -36,6 +36,19 @@ describe('RateLimiter', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('keeps refilling with the default clock when the wall clock steps back', async () => {
+    const limiter = new RateLimiter({ qps: 1, burst: 1 });
+    const { done } = acquireMany(limiter, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toEqual([0]);
+    vi.setSystemTime(Date.now() - 3_600_000); // NTP steps the wall clock back an hour
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(limiter.tokens).toBe(1);
+    const next = acquireMany(limiter, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next.done).toEqual([0]);
+  });
+
   it('refills up to burst while idle', async () => {
     const limiter = new RateLimiter({ qps: 10, burst: 5, clock });
     acquireMany(limiter, 5);

@@ -2,7 +2,7 @@ import { AbortedError, InvalidConfigError } from './errors';
 
 /** Time source and timers of a {@link RateLimiter}; tests pass fake ones (or use `vi.useFakeTimers()`). */
 export interface Clock {
-  /** Milliseconds, monotonic enough for rate limiting. */
+  /** Milliseconds from a monotonic clock: a wall-clock step must not stall refills or stretch waits. */
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -14,13 +14,13 @@ export interface RateLimiterOptions {
   qps: number;
   /** Requests allowed at once before `qps` applies (bucket size, ≥ 1). */
   burst: number;
-  /** Defaults to `Date.now` and the global timers. */
+  /** Defaults to `performance.now` and the global timers. */
   clock?: Clock;
 }
 
-/** `Date.now` and the global timers. */
+/** `performance.now` (monotonic) and the global timers. */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

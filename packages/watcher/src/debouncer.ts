@@ -17,7 +17,8 @@ export interface DebouncerOptions {
  * pending trigger, whichever comes first, so continuous triggers cannot starve it. `run` is never
  * re-entered: triggers while it runs are batched into one call after it settles (immediately
  * when their `maxWaitMs` has already passed). `trigger()` is O(1) and touches no timer while one
- * is armed, so it is cheap on a hot path.
+ * is armed, so it is cheap on a hot path. Times are monotonic (`performance.now()`), so a
+ * wall-clock step cannot postpone a call.
  */
 export class Debouncer {
   private readonly options: DebouncerOptions;
@@ -34,7 +35,7 @@ export class Debouncer {
   /** Something changed: schedule a call of `run`. */
   trigger(): void {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = performance.now();
     this.firstTriggerAt ??= now;
     this.lastTriggerAt = now;
     if (!this.running && this.timer === undefined) this.arm(now);
@@ -74,7 +75,7 @@ export class Debouncer {
   private readonly fire = (): void => {
     this.timer = undefined;
     if (this.stopped || this.firstTriggerAt === undefined) return;
-    const now = Date.now();
+    const now = performance.now();
     if (now < this.due()) {
       this.arm(now);
       return;
@@ -101,7 +102,7 @@ export class Debouncer {
 
   private readonly settled = (): void => {
     this.running = false;
-    if (!this.stopped && this.firstTriggerAt !== undefined && this.timer === undefined) this.arm(Date.now());
+    if (!this.stopped && this.firstTriggerAt !== undefined && this.timer === undefined) this.arm(performance.now());
   };
 }
 

@@ -450,8 +450,8 @@ export class ListWatch<T extends KubeObject> {
     let initial = streamingList;
 
     // Watchdog: silence is measured from the request (or the last batch applied); time spent
-    // applying a batch (an async store) is not silence.
-    let lastActivity = Date.now();
+    // applying a batch (an async store) is not silence. Monotonic: a wall-clock step cannot delay it.
+    let lastActivity = performance.now();
     let busy = false;
     let idleMs = 0;
     let watchdog: ReturnType<typeof setTimeout> | undefined;
@@ -462,7 +462,7 @@ export class ListWatch<T extends KubeObject> {
       armedBound = this.idleBoundMs(timeoutSeconds);
       this.watchIdleBound = armedBound;
       if (armedBound === 0) return;
-      const quiet = busy ? 0 : Date.now() - lastActivity;
+      const quiet = busy ? 0 : performance.now() - lastActivity;
       if (quiet >= armedBound) {
         idleMs = quiet;
         watchController.abort(new WatchIdleError(quiet));
@@ -480,7 +480,8 @@ export class ListWatch<T extends KubeObject> {
       for (;;) {
         const step = await abortable(iterator.next(), watchController.signal);
         if (step.done) break;
-        lastActivity = Date.now();
+        lastActivity = performance.now();
+        const receivedAt = Date.now();
         busy = true;
         if (streamingList && !opened) this.counters.lists++;
         opened = true;
@@ -492,7 +493,7 @@ export class ListWatch<T extends KubeObject> {
               throw new WatchStatusError(event.object, label, namespace);
             case 'BOOKMARK': {
               this.eventCounts.bookmark++;
-              this.lastBookmarkAt = lastActivity;
+              this.lastBookmarkAt = receivedAt;
               this.delivered = true;
               const rv = event.object.metadata?.resourceVersion;
               if (initial) {
@@ -522,13 +523,13 @@ export class ListWatch<T extends KubeObject> {
               applied = sink.changed(event.type, event.object);
               break;
           }
-          this.lastEventAt = lastActivity;
+          this.lastEventAt = receivedAt;
           this.delivered = true;
           if (isThenable(applied)) await abortable(applied, watchController.signal);
           const rv = event.object.metadata?.resourceVersion;
           if (!initial && rv) this.lastResourceVersion = rv;
         }
-        lastActivity = Date.now();
+        lastActivity = performance.now();
         busy = false;
         // The first periodic bookmark shortens the bound: re-arm.
         if (armedBound !== this.idleBoundMs(timeoutSeconds)) checkIdle();
@@ -611,8 +612,9 @@ export function abortable<V>(promise: Promise<V>, signal: AbortSignal): Promise<
 }
 
 /**
- * Resolves once `Date.now()` has advanced by at least `ms` (a timer that fires early is re-armed,
- * so a `Retry-After` is never cut short), or as soon as `signal` aborts; leaves no timer behind.
+ * Resolves once the monotonic clock (`performance.now()`) has advanced by at least `ms` (a timer
+ * that fires early is re-armed, so a `Retry-After` is never cut short; a wall-clock step neither
+ * shortens nor stretches the wait), or as soon as `signal` aborts; leaves no timer behind.
  */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -620,7 +622,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
       return;
     }
-    const deadline = Date.now() + ms;
+    const deadline = performance.now() + ms;
     let timer: ReturnType<typeof setTimeout>;
     const done = () => {
       clearTimeout(timer);
@@ -628,7 +630,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     };
     const check = () => {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left > 0) timer = setTimeout(check, left);
       else done();
     };

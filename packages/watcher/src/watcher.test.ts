@@ -729,6 +729,51 @@ describe('Watcher: stop', () => {
   });
 });
 
+describe('Watcher: wall-clock steps', () => {
+  const HOUR = 3_600_000;
+
+  it('retries after the backoff even when the wall clock steps back meanwhile', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { api, watcher } = setup();
+    api.lists.push(new FakeApiError('KW_NETWORK', 0), page([cm('a', '1')], '1'));
+    watcher.start();
+    await api.waitForCalls('list', 1);
+    await tick();
+    vi.setSystemTime(Date.now() - HOUR); // NTP steps the wall clock back an hour
+    await tick(400);
+    expect(api.callsOf('list')).toHaveLength(2);
+    expect(watcher.isSynced()).toBe(true);
+  });
+
+  it('closes a silent watch on time even when the wall clock steps back meanwhile', async () => {
+    const { api, watcher, onError } = setup({ watchIdleTimeoutMs: 180_000 });
+    api.lists.push(page([], '10'));
+    api.watches.push([[bookmark('12')], 'hang']);
+    await watcher.waitForSync();
+    await tick();
+    vi.setSystemTime(Date.now() - HOUR);
+    await tick(180_000);
+    expect(api.callsOf('watch').map((c) => c.options.resourceVersion)).toEqual(['10', '12']);
+    expect(codes(onError)).toEqual(['KW_TIMEOUT']);
+  });
+
+  it('calls onChange after debounceMs even when the wall clock steps back meanwhile', async () => {
+    const { api, store, watcher, onChange } = setup({ debounceMs: 100 });
+    api.lists.push(page([], '1'));
+    api.watches.push([[added(cm('a', '2'))], 'hang']);
+    await watcher.waitForSync();
+    await tick();
+    vi.setSystemTime(Date.now() - HOUR);
+    await tick(100);
+    expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      created: 1,
+      modified: 0,
+      deleted: 0,
+      isInitialSync: false,
+    });
+  });
+});
+
 describe('Watcher: configuration', () => {
   const base = (): WatcherConfig<TestObject> => ({
     api: new FakeKubeApi(),
