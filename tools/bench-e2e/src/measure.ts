@@ -1,0 +1,336 @@
+/**
+ * What every contender measures, the same way: wall time to sync, peak RSS, heap after GC,
+ * CPU time, event-loop blocking; then, optionally, latency and CPU under churn.
+ * A contender prints one JSON line ({@link ContenderResult}) on stdout.
+ */
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+/** Command-line arguments every contender takes. */
+export interface ContenderArgs {
+  kubeconfig: string;
+  namespace: string;
+  /** Kind name (configmaps, pods, endpointslices, small). */
+  kind: string;
+  /** Objects the namespace holds; the result says whether the contender saw them all. */
+  expect: number;
+  /** Stay up after sync for the parent's churn, reporting latency per event. */
+  churn: boolean;
+}
+
+/** Parses the shared arguments. */
+export function contenderArgs(): ContenderArgs {
+  const { values } = parseArgs({
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      kind: { type: 'string', default: 'configmaps' },
+      expect: { type: 'string', default: '0' },
+      churn: { type: 'boolean', default: false },
+    },
+  });
+  if (values.kubeconfig === undefined || values.namespace === undefined) {
+    throw new Error('usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn]');
+  }
+  return {
+    kubeconfig: values.kubeconfig,
+    namespace: values.namespace,
+    kind: values.kind,
+    expect: Number(values.expect),
+    churn: values.churn,
+  };
+}
+
+/** Sync figures. */
+export interface SyncFigures {
+  /** Start of the contender's work (after module loading) to synced, s. */
+  syncSeconds: number;
+  /** Objects in the cache when synced. */
+  count: number;
+  /** Whether count equals the expected count. */
+  complete: boolean;
+  /** Highest RSS sampled every 20 ms, and `resourceUsage().maxRSS` (whole process life), MB. */
+  peakRssMb: number;
+  peakRssSampledMb: number;
+  maxRssOsMb: number;
+  /** Heap used / RSS after a forced full GC once synced, MB. */
+  heapAfterGcMb: number;
+  rssAfterGcMb: number;
+  /** User + system CPU from start to synced, s. */
+  cpuSeconds: number;
+  /** Longest event-loop block: a 10 ms interval's worst lateness, and `monitorEventLoopDelay` max, ms. */
+  maxLoopBlockMs: number;
+  /** The same counting only time the process was on a CPU (min(lateness, CPU used meanwhile)), which excludes preemption by other processes on a busy machine, ms. */
+  maxLoopBlockOnCpuMs: number;
+  /** When that worst on-CPU block ended, ms after the start of the work. */
+  maxLoopBlockOnCpuAtMs: number;
+  loopDelayMaxMs: number;
+  /** Longest single GC pause and total GC pause time during sync (PerformanceObserver 'gc'), ms. */
+  maxGcPauseMs: number;
+  gcPauseTotalMs: number;
+  /** p99 of monitorEventLoopDelay, ms. */
+  loopDelayP99Ms: number;
+  /** Process start to the start of the work (Node boot + imports), s. */
+  bootSeconds: number;
+  /** RSS and heap used at the start of the work, after imports and a forced GC (the process's fixed cost), MB. */
+  startRssMb: number;
+  startHeapMb: number;
+}
+
+/** Churn figures. */
+export interface ChurnFigures {
+  /** Events whose object carried the churn timestamp annotation. */
+  events: number;
+  /** Write timestamp (annotation, epoch ms) to visible in the store, ms. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  /** CPU during the churn window, s; and per event, µs. */
+  cpuSeconds: number;
+  cpuPerEventUs: number;
+  /** Longest event-loop block during churn, ms; and counting only on-CPU time. */
+  maxLoopBlockMs: number;
+  maxLoopBlockOnCpuMs: number;
+  peakRssMb: number;
+}
+
+/** The line a contender prints. */
+export interface ContenderResult {
+  contender: string;
+  kind: string;
+  namespace: string;
+  expect: number;
+  sync?: SyncFigures;
+  churn?: ChurnFigures;
+  error?: string;
+  /** Extra, contender-specific facts (list mode used, store stats, ...). */
+  notes?: Record<string, unknown>;
+}
+
+const MB = 1024 * 1024;
+
+/** Samples RSS every 20 ms and measures event-loop lateness with a 10 ms timer. */
+export class Sampler {
+  peakRss = 0;
+  maxLateMs = 0;
+  /** Worst lateness counting only time this process was on a CPU (min(late, CPU used meanwhile)): excludes preemption. */
+  maxLateOnCpuMs = 0;
+  #cpu = 0;
+  #t0 = 0;
+  /** When the worst on-CPU block ended, ms after start(). */
+  maxLateOnCpuAtMs = 0;
+  /** Longest and total garbage-collection pause (PerformanceObserver 'gc' entries), ms. */
+  maxGcMs = 0;
+  gcTotalMs = 0;
+  readonly #gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gcTotalMs += e.duration;
+      if (e.duration > this.maxGcMs) this.maxGcMs = e.duration;
+    }
+  });
+  readonly #histogram = monitorEventLoopDelay({ resolution: 10 });
+  #rssTimer: NodeJS.Timeout | undefined;
+  #lateTimer: NodeJS.Timeout | undefined;
+  #expected = 0;
+
+  start(): void {
+    this.peakRss = process.memoryUsage.rss();
+    this.maxLateMs = 0;
+    this.#histogram.reset();
+    this.#histogram.enable();
+    this.#rssTimer = setInterval(() => {
+      const r = process.memoryUsage.rss();
+      if (r > this.peakRss) this.peakRss = r;
+    }, 20);
+    this.maxLateOnCpuMs = 0;
+    this.#t0 = performance.now();
+    this.maxGcMs = 0;
+    this.gcTotalMs = 0;
+    this.#gcObserver.observe({ entryTypes: ['gc'] });
+    this.#expected = performance.now() + 10;
+    const c0 = process.cpuUsage();
+    this.#cpu = c0.user + c0.system;
+    this.#lateTimer = setInterval(() => {
+      const now = performance.now();
+      const late = now - this.#expected;
+      const c = process.cpuUsage();
+      const cpu = c.user + c.system;
+      const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
+      this.#cpu = cpu;
+      if (late > this.maxLateMs) this.maxLateMs = late;
+      if (onCpu > this.maxLateOnCpuMs) {
+        this.maxLateOnCpuMs = onCpu;
+        this.maxLateOnCpuAtMs = now - this.#t0;
+      }
+      this.#expected = now + 10;
+    }, 10);
+  }
+
+  /** Worst lateness including a block still in progress is caught by calling this from the loop. */
+  stop(): {
+    peakRss: number;
+    maxLateMs: number;
+    maxLateOnCpuMs: number;
+    maxLateOnCpuAtMs: number;
+    delayMaxMs: number;
+    delayP99Ms: number;
+    maxGcMs: number;
+    gcTotalMs: number;
+  } {
+    for (const e of this.#gcObserver.takeRecords()) {
+      this.gcTotalMs += e.duration;
+      if (e.duration > this.maxGcMs) this.maxGcMs = e.duration;
+    }
+    this.#gcObserver.disconnect();
+    clearInterval(this.#rssTimer);
+    clearInterval(this.#lateTimer);
+    this.#histogram.disable();
+    const r = process.memoryUsage.rss();
+    if (r > this.peakRss) this.peakRss = r;
+    return {
+      peakRss: this.peakRss,
+      maxLateMs: this.maxLateMs,
+      maxLateOnCpuMs: this.maxLateOnCpuMs,
+      maxLateOnCpuAtMs: this.maxLateOnCpuAtMs,
+      maxGcMs: this.maxGcMs,
+      gcTotalMs: this.gcTotalMs,
+      delayMaxMs: this.#histogram.max / 1e6,
+      delayP99Ms: this.#histogram.percentile(99) / 1e6,
+    };
+  }
+}
+
+/** The annotation the churn writer sets to the write's wall-clock time (epoch ms). */
+export const CHURN_ANNOTATION = 'bench.kw.dev/ts';
+
+/** Latency recorder: the contender calls `seen(obj)` after the store holds an update. */
+export class LatencyRecorder {
+  readonly samples: number[] = [];
+  active = false;
+
+  /** Records now − the object's churn annotation, when present. */
+  record(annotations: Record<string, string> | undefined): void {
+    if (!this.active) return;
+    const ts = annotations?.[CHURN_ANNOTATION];
+    if (ts === undefined) return;
+    this.samples.push(Date.now() - Number(ts));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** What a contender implements. */
+export interface Contender {
+  /** Starts and resolves when synced with the number of objects in the cache. */
+  sync(): Promise<number>;
+  /** Optional extra facts for the result. */
+  notes?(): Record<string, unknown>;
+  /** Stops everything. */
+  stop(): Promise<void>;
+}
+
+declare const gc: (() => void) | undefined;
+
+function forceGc(): void {
+  if (typeof gc !== 'function') throw new Error('run contenders with node --expose-gc');
+  gc();
+  gc();
+}
+
+/**
+ * Runs a contender: measures its sync, then (with --churn) tells the parent `{"event":"synced"}`,
+ * records latency until the parent writes a line on stdin, and prints the result line.
+ */
+export async function runContender(
+  name: string,
+  args: ContenderArgs,
+  make: (latency: LatencyRecorder) => Contender | Promise<Contender>,
+): Promise<void> {
+  const result: ContenderResult = { contender: name, kind: args.kind, namespace: args.namespace, expect: args.expect };
+  const bootSeconds = performance.now() / 1000;
+  const latency = new LatencyRecorder();
+  const sampler = new Sampler();
+  let contender: Contender | undefined;
+  try {
+    forceGc();
+    const startRssMb = process.memoryUsage.rss() / MB;
+    const startHeapMb = process.memoryUsage().heapUsed / MB;
+    sampler.start();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    contender = await make(latency);
+    const count = await contender.sync();
+    const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    const s = sampler.stop();
+    forceGc();
+    const mem = process.memoryUsage();
+    const maxRssOs = (process.resourceUsage().maxRSS * 1024) / MB;
+    result.sync = {
+      syncSeconds: (t1 - t0) / 1000,
+      count,
+      complete: count === args.expect,
+      peakRssMb: Math.max(s.peakRss / MB, maxRssOs),
+      peakRssSampledMb: s.peakRss / MB,
+      maxRssOsMb: maxRssOs,
+      heapAfterGcMb: mem.heapUsed / MB,
+      rssAfterGcMb: mem.rss / MB,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      maxLoopBlockMs: s.maxLateMs,
+      maxLoopBlockOnCpuMs: s.maxLateOnCpuMs,
+      maxLoopBlockOnCpuAtMs: s.maxLateOnCpuAtMs,
+      maxGcPauseMs: s.maxGcMs,
+      gcPauseTotalMs: s.gcTotalMs,
+      loopDelayMaxMs: s.delayMaxMs,
+      loopDelayP99Ms: s.delayP99Ms,
+      bootSeconds,
+      startRssMb,
+      startHeapMb,
+    };
+    if (args.churn) {
+      process.stdout.write(`${JSON.stringify({ event: 'synced' })}\n`);
+      const c = new Sampler();
+      c.start();
+      const cpuC0 = process.cpuUsage();
+      latency.active = true;
+      await new Promise<void>((resolve) => {
+        const rl = createInterface({ input: process.stdin });
+        rl.once('line', () => {
+          rl.close();
+          resolve();
+        });
+      });
+      latency.active = false;
+      const cpuC = process.cpuUsage(cpuC0);
+      const cs = c.stop();
+      const sorted = [...latency.samples].sort((a, b) => a - b);
+      const cpuSeconds = (cpuC.user + cpuC.system) / 1e6;
+      result.churn = {
+        events: sorted.length,
+        latencyP50Ms: percentile(sorted, 50),
+        latencyP99Ms: percentile(sorted, 99),
+        latencyMaxMs: sorted.at(-1) ?? Number.NaN,
+        cpuSeconds,
+        cpuPerEventUs: sorted.length > 0 ? (cpuSeconds * 1e6) / sorted.length : Number.NaN,
+        maxLoopBlockMs: cs.maxLateMs,
+        maxLoopBlockOnCpuMs: cs.maxLateOnCpuMs,
+        peakRssMb: cs.peakRss / MB,
+      };
+    }
+    const notes = contender.notes?.();
+    if (notes !== undefined) result.notes = notes;
+  } catch (err) {
+    sampler.stop();
+    result.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  try {
+    await Promise.race([contender?.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
+  } finally {
+    process.exit(0);
+  }
+}
