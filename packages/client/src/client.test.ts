@@ -605,7 +605,7 @@ describe('watch', () => {
 
   const cm = (name: string, rv: string) => ({ kind: 'ConfigMap', metadata: { name, resourceVersion: rv } });
 
-  it('sends the watch query and yields one batch per received chunk until the server ends', async () => {
+  it('sends the watch query and yields the decoded events in order until the server ends', async () => {
     const iterator = client
       .watch(configMaps, 'team-a', {
         resourceVersion: '10',

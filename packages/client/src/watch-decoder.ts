@@ -14,9 +14,12 @@ const EVENT_TYPES: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED', 'DELETED'
 export class WatchDecoder<T extends KubeObject = KubeObject> {
   #pieces: Buffer[] = [];
 
-  /** Decodes the complete lines of `chunk` (plus any carried tail); throws `DecodeError` on a malformed line. */
-  push(chunk: Buffer): WatchEvent<T>[] {
-    const events: WatchEvent<T>[] = [];
+  /**
+   * Decodes the complete lines of `chunk` (plus any carried tail), appending them to `events` (a new
+   * array by default), and returns `events`; throws `DecodeError` on a malformed line (events decoded
+   * before it are already appended).
+   */
+  push(chunk: Buffer, events: WatchEvent<T>[] = []): WatchEvent<T>[] {
     let newline = chunk.indexOf(NEWLINE);
     if (newline === -1) {
       if (chunk.length > 0) this.#pieces.push(chunk);
@@ -49,11 +52,10 @@ export class WatchDecoder<T extends KubeObject = KubeObject> {
   }
 
   /**
-   * Ends the stream: decodes a final line that lacked its newline, or throws `DecodeError` when the
-   * stream stopped inside an event.
+   * Ends the stream: decodes a final line that lacked its newline (appended to `events`, which is
+   * returned), or throws `DecodeError` when the stream stopped inside an event.
    */
-  end(): WatchEvent<T>[] {
-    const events: WatchEvent<T>[] = [];
+  end(events: WatchEvent<T>[] = []): WatchEvent<T>[] {
     if (this.#pieces.length === 0) return events;
     const line = Buffer.concat(this.#pieces);
     this.#pieces = [];

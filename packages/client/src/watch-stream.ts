@@ -10,19 +10,26 @@ export interface WatchStreamOptions {
   signal: AbortSignal;
   /** Wraps a transport error (socket reset mid-stream) as a typed error. */
   networkError: (error: unknown) => unknown;
-  /** Batches buffered before the socket is paused (backpressure). */
+  /** Decoded events buffered before the socket is paused (backpressure). Default {@link WATCH_HIGH_WATER_MARK}. */
   highWaterMark?: number;
 }
+
+/**
+ * Default of {@link WatchStreamOptions.highWaterMark}, events. It also bounds how many events are
+ * decoded in one turn of the event loop while the consumer is busy.
+ */
+export const WATCH_HIGH_WATER_MARK = 256;
 
 type Result<T extends KubeObject> = IteratorResult<WatchEvent<T>[], undefined>;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * The async iterator `watch()` returns: opens the request on the first `next()`, yields one batch of
- * decoded events per received chunk, returns when the server ends the stream or the signal aborts,
- * throws a typed error on a transport or decode failure. `return()` (a consumer `break`) destroys the
- * socket. Single consumer: await each `next()` before calling it again.
+ * The async iterator `watch()` returns: opens the request on the first `next()`, yields every event
+ * decoded since the previous `next()` as one batch (in order; never empty), returns when the server
+ * ends the stream or the signal aborts, throws a typed error on a transport or decode failure.
+ * `return()` (a consumer `break`) destroys the socket. Single consumer: await each `next()` before
+ * calling it again.
  */
 export class WatchStream<T extends KubeObject = KubeObject>
   implements AsyncIterableIterator<WatchEvent<T>[], undefined>
@@ -30,7 +37,8 @@ export class WatchStream<T extends KubeObject = KubeObject>
   readonly #options: WatchStreamOptions;
   readonly #highWaterMark: number;
   readonly #decoder = new WatchDecoder<T>();
-  #queue: WatchEvent<T>[][] = [];
+  /** Decoded events not yet handed over, in order; handed over whole by `next()`. */
+  #pending: WatchEvent<T>[] = [];
   #started = false;
   /** No more data will arrive (ended, failed, aborted or returned). */
   #ended = false;
@@ -42,7 +50,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   constructor(options: WatchStreamOptions) {
     this.#options = options;
-    this.#highWaterMark = options.highWaterMark ?? 16;
+    this.#highWaterMark = options.highWaterMark ?? WATCH_HIGH_WATER_MARK;
   }
 
   [Symbol.asyncIterator](): this {
@@ -51,14 +59,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   async next(): Promise<Result<T>> {
     if (!this.#started) await this.#start();
-    const batch = this.#queue.shift();
-    if (batch !== undefined) {
-      if (this.#paused && this.#queue.length < this.#highWaterMark / 2) {
-        this.#paused = false;
-        this.#open?.response.resume();
-      }
-      return { done: false, value: batch };
-    }
+    if (this.#pending.length > 0) return { done: false, value: this.#take() };
     if (this.#failed) {
       this.#failed = false;
       throw this.#error;
@@ -106,26 +107,28 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#ended) return;
-    let events: WatchEvent<T>[];
+    const before = this.#pending.length;
     try {
-      events = this.#decoder.push(chunk);
+      this.#decoder.push(chunk, this.#pending);
     } catch (error) {
+      this.#pending.length = before; // a chunk with a malformed line delivers none of its events
       this.#fail(error);
       return;
     }
-    if (events.length > 0) this.#deliver(events);
+    if (this.#pending.length > before) this.#deliver();
   };
 
   readonly #onEnd = (): void => {
     if (this.#ended) return;
-    let events: WatchEvent<T>[];
+    const before = this.#pending.length;
     try {
-      events = this.#decoder.end();
+      this.#decoder.end(this.#pending);
     } catch (error) {
+      this.#pending.length = before;
       this.#fail(error);
       return;
     }
-    if (events.length > 0) this.#deliver(events);
+    if (this.#pending.length > before) this.#deliver();
     this.#finish();
     this.#settleWaiter();
   };
@@ -142,18 +145,29 @@ export class WatchStream<T extends KubeObject = KubeObject>
     this.#stop();
   };
 
-  #deliver(events: WatchEvent<T>[]): void {
+  /** New events are pending: hand them to a waiting consumer, or pause the socket once too many wait. */
+  #deliver(): void {
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
-      waiter.resolve({ done: false, value: events });
+      waiter.resolve({ done: false, value: this.#take() });
       return;
     }
-    this.#queue.push(events);
-    if (!this.#paused && this.#queue.length >= this.#highWaterMark) {
+    if (!this.#paused && !this.#ended && this.#pending.length >= this.#highWaterMark) {
       this.#paused = true;
       this.#open?.response.pause();
     }
+  }
+
+  /** Hands over every pending event as one batch and resumes a paused socket. */
+  #take(): WatchEvent<T>[] {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (this.#paused) {
+      this.#paused = false;
+      if (!this.#ended) this.#open?.response.resume();
+    }
+    return batch;
   }
 
   #fail(error: unknown): void {
@@ -163,9 +177,9 @@ export class WatchStream<T extends KubeObject = KubeObject>
     this.#settleWaiter();
   }
 
-  /** Ends now, dropping queued batches (abort, `return()`). */
+  /** Ends now, dropping pending events (abort, `return()`). */
   #stop(): void {
-    this.#queue = [];
+    this.#pending = [];
     this.#failed = false;
     this.#error = undefined;
     this.#finish();
@@ -180,7 +194,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   #settleWaiter(): void {
     const waiter = this.#waiter;
-    if (!waiter || this.#queue.length > 0) return;
+    if (!waiter || this.#pending.length > 0) return;
     this.#waiter = undefined;
     if (this.#failed) {
       this.#failed = false;

@@ -338,14 +338,66 @@ describe('filterFields', () => {
     expect(stored.metadata).toEqual({ name: 'p' });
   });
 
-  it('deletes in place with mutate: true', () => {
+  it('removes in place with mutate: true, replacing each object that loses a key by a copy without it', () => {
     const pod = makePod();
     const { spec, metadata } = pod;
+    const { labels } = metadata;
     const stored = new Indexer<Obj>({ indexBy: ['metadata.name'], ignoreFields, mutate: true }).filterFields(pod);
     expect(stored).toBe(pod);
-    expect(pod.metadata).toBe(metadata);
+    expect(pod.metadata).not.toBe(metadata);
+    expect(pod.metadata.labels).toBe(labels);
     expect(pod.spec).toBe(spec);
     expect(pod.metadata).toEqual({ name: 'p', namespace: 'ns', labels: { app: 'x' }, annotations: { keep: 'me' } });
+    expect(Object.keys(pod.metadata)).toEqual(['name', 'namespace', 'labels', 'annotations']);
+  });
+
+  it('with mutate: true keeps class prototypes and deletes keys of the object itself', () => {
+    class Meta {
+      name = 'p';
+      managedFields = [{}];
+    }
+    const obj = { metadata: new Meta(), status: { phase: 'x' } } as unknown as Obj;
+    const indexer = new Indexer<Obj>({
+      indexBy: ['metadata.name'],
+      ignoreFields: [...ignoreFields, 'status'],
+      mutate: true,
+    });
+    const stored = indexer.filterFields(obj);
+    expect(stored).toBe(obj);
+    expect(stored.metadata).toBeInstanceOf(Meta);
+    expect({ ...stored.metadata }).toEqual({ name: 'p' });
+    expect(stored).not.toHaveProperty('status');
+  });
+
+  it('stores the same with mutate: true as copy-on-write (property)', () => {
+    const value = fc.jsonValue({ maxDepth: 3 });
+    const object = fc.record(
+      {
+        metadata: fc.record(
+          {
+            name: fc.string(),
+            annotations: fc.dictionary(fc.constantFrom(lastApplied, 'a', 'b'), fc.string()),
+            managedFields: value,
+            labels: fc.dictionary(fc.string(), fc.string()),
+          },
+          { requiredKeys: [] },
+        ),
+        spec: fc.record({ containers: fc.array(fc.record({ name: fc.string(), env: value }, { requiredKeys: [] })) }),
+        status: value,
+      },
+      { requiredKeys: [] },
+    );
+    const fields = [...ignoreFields, 'spec.containers[0].env', 'spec.containers[1].name', 'status.phase', 'status'];
+    const copying = new Indexer<Obj>({ indexBy: ['metadata.name'], ignoreFields: fields });
+    const mutating = new Indexer<Obj>({ indexBy: ['metadata.name'], ignoreFields: fields, mutate: true });
+    fc.assert(
+      fc.property(object, (obj) => {
+        const expected = structuredClone(copying.filterFields(obj as Obj));
+        const stored = mutating.filterFields(obj as Obj);
+        expect(stored).toBe(obj);
+        expect(stored).toEqual(expected);
+      }),
+    );
   });
 
   it('never copies on random objects and leaves them deep-equal (property)', () => {

@@ -12,7 +12,11 @@ export interface IndexerOptions {
   ignoreFields?: readonly string[];
   /** Client-side field selector (`status.phase=Running,spec.nodeName!=`). Default none: everything matches. */
   fieldSelector?: string;
-  /** Let `filterFields` delete in place instead of copying (for objects nobody else holds). Default `false`. */
+  /**
+   * Let `filterFields` change the object it is given instead of copying it (for objects nobody else
+   * holds). Default `false`. Objects that lose a key are replaced in their parent by fresh copies
+   * (no `delete`, so they keep V8's fast properties); the object itself stays the same.
+   */
   mutate?: boolean;
 }
 
@@ -120,7 +124,8 @@ export class Indexer<T extends KubeObject = KubeObject> implements KeyExtractor<
   /**
    * `obj` without the `ignoreFields` paths. Copy-on-write by default (only objects on a
    * removed path are shallow-cloned; `obj` itself is returned when nothing is removed); in
-   * place with `mutate: true`. Removing the last key of an object leaves `{}` (e.g. `annotations: {}`).
+   * place with `mutate: true` (`obj` is returned, its objects on a removed path replaced by
+   * copies without the removed keys). Removing the last key of an object leaves `{}` (e.g. `annotations: {}`).
    */
   filterFields(obj: T): T {
     return this.#remove(obj);

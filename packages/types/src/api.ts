@@ -65,7 +65,8 @@ export interface KubeApi {
     options?: ListOptions,
   ): Promise<ListPage<T>>;
   /**
-   * Opens a WATCH and yields decoded events in batches (one batch per received chunk), until
+   * Opens a WATCH and yields decoded events in batches, in order (`@kw/client`: everything decoded
+   * since the previous `next()`, as one batch), until
    * the server ends the stream (the iterator returns) or a transport error occurs (it throws).
    * An ERROR event is yielded as such; the caller decides what it means.
    */

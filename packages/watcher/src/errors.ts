@@ -46,6 +46,55 @@ export class WatcherStoppedError extends KwError {
   }
 }
 
+/**
+ * The background loop ended on an error nothing expected (a bug): the watcher no longer lists or
+ * watches, `status().phase` is `failed`, and pending and later `waitForSync` calls reject with this
+ * error. Code `KW_ABORTED`; `cause` is what escaped. Stop the watcher and create a new one.
+ */
+export class WatcherCrashedError extends KwError {
+  constructor(cause: unknown) {
+    super(
+      'KW_ABORTED',
+      `the watch loop crashed: ${describeError(cause)} — the watcher stopped working; stop it and create a new one`,
+      cause,
+      { cause },
+    );
+  }
+}
+
+/**
+ * `keys.matches`, `keys.extractKeys` or `keys.filterFields` threw for an object: it is not stored
+ * (a version already in the store is removed, reported as deleted) until a later version can be
+ * indexed. Code: the cause's code when it has one, else `KW_CALLBACK`; `value` is the object.
+ */
+export class KeyExtractionError extends KwError {
+  /** The object's identity, `namespace/name` or `name`. */
+  readonly id: string;
+  /** The extractor method that threw. */
+  readonly method: 'matches' | 'extractKeys' | 'filterFields';
+  /** What it was evaluating: the failing expression when the cause names it, else the configured expressions. */
+  readonly expression: string;
+
+  constructor(
+    id: string,
+    method: 'matches' | 'extractKeys' | 'filterFields',
+    expression: string,
+    obj: unknown,
+    cause: unknown,
+  ) {
+    const rv = (obj as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
+    super(
+      isKwError(cause) ? cause.code : 'KW_CALLBACK',
+      `${id}${typeof rv === 'string' && rv !== '' ? `@${rv}` : ''}: keys.${method} failed on ${expression}: ${describeError(cause)} — not stored (a stored version is removed) until a later version can be indexed; fix the expression or the object`,
+      obj,
+      { cause },
+    );
+    this.id = id;
+    this.method = method;
+    this.expression = expression;
+  }
+}
+
 /** A watch received nothing (no event, no bookmark) for `watchIdleTimeoutMs`; it was closed and resumed. */
 export class WatchIdleError extends KwError {
   constructor(idleMs: number) {

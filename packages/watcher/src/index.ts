@@ -4,8 +4,10 @@ export { WATCHER_DEFAULTS } from './defaults';
 export {
   CallbackError,
   InvalidConfigError,
+  KeyExtractionError,
   KwError,
   UnexpectedError,
+  WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
   WatchStatusError,

@@ -16,16 +16,19 @@ import type {
   WatchOptions,
 } from '@kw/types';
 import { Backoff } from './backoff';
+import { safeLogger } from './config';
 import { isThenable } from './debouncer';
 import {
   httpStatus,
   type InvalidConfigError,
   toKwError,
+  WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
   WatchStatusError,
   WatchStreamError,
 } from './errors';
+import { TimeSlicer } from './time-slice';
 
 /** The annotation on the bookmark that ends a streaming list's initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -79,6 +82,9 @@ interface SyncWaiter {
 
 type WatchEnd = 'ended' | 'idle';
 
+/** Thrown inside the loop to end the current listing or watch when the sink asked for a relist; never escapes the loop. */
+class RelistRequest extends Error {}
+
 /**
  * The state machine shared by `Watcher` and `SingleWatcher`: resolve the resource, load the
  * initial state (paginated LIST, or a streaming list), then WATCH from its resourceVersion and
@@ -88,12 +94,16 @@ type WatchEnd = 'ended' | 'idle';
  * - `410 Gone` → list again; the sink reconciles in place;
  * - `429` → wait at least `Retry-After`, then retry the same request;
  * - 401/403/404/unknown resource → retry every `slowRetryMs`–2×`slowRetryMs`; `waitForSync` rejects meanwhile;
+ * - the sink failed to apply an object ({@link ListWatch.requestRelist}) → list again after backoff;
  * - anything else → exponential backoff with full jitter.
  *
- * Errors are reported through `onError` and the logger; nothing is thrown from the background loop.
+ * Errors are reported through `onError` and the logger (guarded: a throwing logger is ignored);
+ * nothing is thrown from the background loop. Should anything escape it anyway, the watcher
+ * fails for good with a {@link WatcherCrashedError}.
  */
 export class ListWatch<T extends KubeObject> {
   private readonly options: ListWatchOptions<T>;
+  private readonly logger: Logger;
   private readonly controller = new AbortController();
   private readonly backoff: Backoff;
   private readonly waiters = new Set<SyncWaiter>();
@@ -107,6 +117,8 @@ export class ListWatch<T extends KubeObject> {
   private delivered = false;
   private synced = false;
   private stopped = false;
+  /** The sink could not apply an object: end the current listing or watch and list again. */
+  private relistRequested = false;
   /** A permanent-looking error (403, unknown resource, ...) being retried slowly. */
   private failing: KwErrorShape | undefined;
   /** A configuration error found after discovery: the loop has ended. */
@@ -133,9 +145,12 @@ export class ListWatch<T extends KubeObject> {
   private watchIdleBound: number | undefined;
   private retryAt: number | undefined;
   private readonly eventCounts = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
+  /** Cuts long runs of applies (a large batch or page) into slices so timers and I/O keep running. */
+  private readonly slicer = new TimeSlicer();
 
   constructor(options: ListWatchOptions<T>) {
     this.options = options;
+    this.logger = safeLogger(options.logger);
     this.backoff = new Backoff(options.backoff);
     this.streaming = options.listMode === 'auto' ? undefined : options.listMode === 'streaming';
   }
@@ -144,7 +159,10 @@ export class ListWatch<T extends KubeObject> {
   start(): void {
     if (this.loopDone !== undefined || this.stopped) return;
     this.loopDone = this.loop().catch((err: unknown) => {
-      this.options.logger.error('watch loop crashed', { error: toKwError(err).message });
+      if (this.stopped) return;
+      const error = new WatcherCrashedError(err);
+      this.logger.error('watch loop crashed', { error: error.message });
+      this.fail(error);
     });
   }
 
@@ -244,12 +262,36 @@ export class ListWatch<T extends KubeObject> {
   report(error: KwErrorShape, message: string): void {
     this.counters.errors++;
     this.lastError = error;
-    this.options.logger.warn(message, { code: error.code, error: error.message });
+    this.logger.warn(message, { code: error.code, error: error.message });
     try {
       this.options.onError?.(error);
     } catch (err) {
-      this.options.logger.error('onError threw', { error: toKwError(err).message });
+      this.logger.error('onError threw', { error: toKwError(err).message });
     }
+  }
+
+  /**
+   * Asks for a relist because the sink failed to apply an object: the current listing or watch
+   * ends once the object being applied has settled, and the state is listed again after backoff
+   * (counted in `relists`). A listing that saw a failure does not count as synced.
+   */
+  requestRelist(): void {
+    this.relistRequested = true;
+  }
+
+  /** Whether a relist was asked for and has not started yet. */
+  get relistPending(): boolean {
+    return this.relistRequested;
+  }
+
+  private checkRelist(): void {
+    if (this.relistRequested) throw new RelistRequest();
+  }
+
+  /** Lets timers and I/O run between slices of applies; throws the abort reason if `signal` aborted meanwhile. */
+  private async breathe(signal: AbortSignal): Promise<void> {
+    await this.slicer.yield();
+    if (signal.aborted) throw signal.reason;
   }
 
   private async loop(): Promise<void> {
@@ -281,7 +323,7 @@ export class ListWatch<T extends KubeObject> {
       }
       if (delay > 0 && !signal.aborted) {
         if (this.phase !== 'failed') this.phase = 'backing-off';
-        this.options.logger.debug('retrying', { delayMs: Math.round(delay) });
+        this.logger.debug('retrying', { delayMs: Math.round(delay) });
         await this.pause(delay, signal);
       }
     }
@@ -293,13 +335,19 @@ export class ListWatch<T extends KubeObject> {
 
   /** Classifies a failure: what to redo (list or watch) and how long to wait first, ms. */
   private recover(err: unknown): number {
+    if (err instanceof RelistRequest) {
+      this.needList = true;
+      this.resumeNext = false;
+      this.counters.relists++;
+      return this.backoff.next();
+    }
     const error = toKwError(err);
     const status = httpStatus(error);
     const stage = this.resolved === undefined ? 'resolve' : this.needList ? 'list' : 'watch';
     this.resumeNext = stage === 'watch';
     if (this.streamingAttempt && stage === 'list' && this.options.listMode === 'auto' && isRejection(error)) {
       this.streaming = false;
-      this.options.logger.info('the server does not support streaming lists; using paginated LIST from now on', {
+      this.logger.info('the server does not support streaming lists; using paginated LIST from now on', {
         error: error.message,
       });
       return 0;
@@ -340,7 +388,7 @@ export class ListWatch<T extends KubeObject> {
     this.resumeNext = false;
     if (this.synced) return;
     this.synced = true;
-    this.options.logger.info('synced', { resourceVersion: this.lastResourceVersion });
+    this.logger.info('synced', { resourceVersion: this.lastResourceVersion });
     for (const waiter of [...this.waiters]) waiter.resolve();
   }
 
@@ -363,6 +411,7 @@ export class ListWatch<T extends KubeObject> {
     this.phase = 'listing';
     this.streamingAttempt = false;
     this.counters.lists++;
+    this.relistRequested = false;
     sink.beginList();
     const fill = this.options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
     let token: string | undefined;
@@ -397,12 +446,14 @@ export class ListWatch<T extends KubeObject> {
       this.healthy();
       this.counters.listPages++;
       for (const item of page.items) {
+        if (this.slicer.due()) await this.breathe(signal);
         if (fill !== undefined) {
           item.kind ??= fill.kind;
           item.apiVersion ??= fill.apiVersion;
         }
         const applied = sink.listed(item);
         if (isThenable(applied)) await abortable(applied, signal);
+        this.checkRelist();
       }
       resourceVersion = page.resourceVersion;
       if (page.continue === undefined || page.continue === '') break;
@@ -410,6 +461,7 @@ export class ListWatch<T extends KubeObject> {
     }
     const ended = sink.endList();
     if (isThenable(ended)) await abortable(ended, signal);
+    this.checkRelist();
     this.lastResourceVersion = resourceVersion;
     this.markSynced();
   }
@@ -438,6 +490,7 @@ export class ListWatch<T extends KubeObject> {
       options.sendInitialEvents = true;
       options.resourceVersionMatch = 'NotOlderThan';
       this.phase = 'listing';
+      this.relistRequested = false;
       sink.beginList();
     } else {
       if (this.lastResourceVersion !== undefined) options.resourceVersion = this.lastResourceVersion;
@@ -487,6 +540,7 @@ export class ListWatch<T extends KubeObject> {
         opened = true;
         this.healthy();
         for (const event of step.value) {
+          if (this.slicer.due()) await this.breathe(watchController.signal);
           let applied: MaybePromise<void>;
           switch (event.type) {
             case 'ERROR':
@@ -502,6 +556,7 @@ export class ListWatch<T extends KubeObject> {
                 }
                 const ended = sink.endList();
                 if (isThenable(ended)) await abortable(ended, watchController.signal);
+                this.checkRelist();
                 initial = false;
                 if (rv) this.lastResourceVersion = rv;
                 this.phase = 'watching';
@@ -526,6 +581,7 @@ export class ListWatch<T extends KubeObject> {
           this.lastEventAt = receivedAt;
           this.delivered = true;
           if (isThenable(applied)) await abortable(applied, watchController.signal);
+          this.checkRelist();
           const rv = event.object.metadata?.resourceVersion;
           if (!initial && rv) this.lastResourceVersion = rv;
         }

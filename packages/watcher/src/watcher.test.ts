@@ -15,7 +15,15 @@ import {
   page,
   type TestObject,
 } from '../test/fakes';
-import { type ChangeEvent, InvalidConfigError, WATCHER_DEFAULTS, Watcher, type WatcherConfig } from './index';
+import {
+  type ChangeEvent,
+  InvalidConfigError,
+  KeyExtractionError,
+  WATCHER_DEFAULTS,
+  Watcher,
+  type WatcherConfig,
+  WatcherCrashedError,
+} from './index';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };
 const running: Watcher<TestObject>[] = [];
@@ -662,6 +670,195 @@ describe('Watcher: events()', () => {
         },
       },
     });
+  });
+});
+
+describe('Watcher: faults in the store, the key extractor and the logger', () => {
+  it('relists after backoff when a store update throws, so the change is not lost', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { api, store, watcher, onError } = setup();
+    api.lists.push(page([cm('a', '1'), cm('b', '2')], '2'));
+    api.watches.push([[modified(cm('a', '3')), modified(cm('b', '4'))], 'hang']);
+    api.lists.push(page([cm('a', '3'), cm('b', '4')], '4'));
+    vi.spyOn(store, 'update').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    await watcher.waitForSync();
+    await tick();
+    expect(store.versions()['default/a']).toBe('1');
+    expect(onError).toHaveBeenCalledOnce();
+    await tick(400);
+    // The relist carries a@3 again: the failed resourceVersion was not recorded, so it is not skipped.
+    expect(store.versions()).toEqual({ 'default/a': '3', 'default/b': '4' });
+    expect(api.callsOf('watch').map((c) => c.options.resourceVersion)).toEqual(['2', '4']);
+    expect(watcher.status()).toMatchObject({ relists: 1, lists: 2, phase: 'watching' });
+  });
+
+  it('relists after backoff when an async store delete rejects, so the object does not linger', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const store = new FakeStore({ async: true });
+    const { api, watcher, onError } = setup({ store });
+    api.lists.push(page([cm('a', '1'), cm('b', '2')], '2'));
+    api.watches.push([[deleted(cm('a', '3'))], 'hang']);
+    api.lists.push(page([cm('b', '2')], '3'));
+    vi.spyOn(store, 'delete').mockImplementationOnce(() => Promise.reject(new Error('store offline')));
+    await watcher.waitForSync();
+    await tick();
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+    await tick(400);
+    expect(store.versions()).toEqual({ 'default/b': '2' });
+    expect(onError).toHaveBeenCalledOnce();
+    expect(watcher.status().relists).toBe(1);
+  });
+
+  it('does not count a listing with a failed store write as synced: waitForSync resolves after the relist', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { api, store, watcher, onSyncComplete } = setup();
+    api.lists.push(page([cm('a', '1'), cm('b', '2')], '2'), page([cm('a', '1'), cm('b', '2')], '2'));
+    vi.spyOn(store, 'add').mockImplementationOnce(() => {
+      throw new Error('disk full');
+    });
+    let synced = false;
+    const sync = watcher.waitForSync().then(() => {
+      synced = true;
+    });
+    await api.waitForCalls('list', 1);
+    await tick();
+    expect(synced).toBe(false);
+    await tick(400);
+    await sync;
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+    expect(onSyncComplete).toHaveBeenCalledExactlyOnceWith(store, 2);
+    expect(watcher.status()).toMatchObject({ relists: 1, lists: 2 });
+  });
+
+  it('backs off exponentially between relists while the store keeps failing (no hot loop)', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+    const { api, store, watcher } = setup();
+    api.lists.push(page([], '1'));
+    for (let i = 0; i < 4; i++) api.lists.push(page([cm('a', '2')], '2'));
+    api.watches.push([[added(cm('a', '2'))], 'hang']);
+    vi.spyOn(store, 'add').mockImplementation(() => {
+      throw new Error('disk full');
+    });
+    await watcher.waitForSync();
+    await tick();
+    const start = Date.now();
+    const times: number[] = [];
+    for (let i = 2; i <= 5; i++) {
+      while (api.callsOf('list').length < i && Date.now() - start < 60_000) await tick(100);
+      times.push(Date.now() - start);
+    }
+    expect(times).toEqual([800, 2400, 5600, 12_000]);
+    expect(watcher.status().relists).toBe(5);
+    expect(store.versions()).toEqual({});
+  });
+
+  it.each([
+    ['matches', 'the field selector'],
+    ['extractKeys', 'metadata.labels.app'],
+    ['filterFields', 'ignoreFields'],
+  ] as const)(
+    'removes a stored object whose new version %s fails on, until a later version can be indexed',
+    async (method, expression) => {
+      const bad = (o: TestObject) => {
+        if (o.metadata?.labels?.app === 'bad') throw new Error(`${method} cannot handle app=bad`);
+      };
+      const keys = new FakeKeys({
+        matches: (o) => {
+          if (method === 'matches') bad(o);
+          return true;
+        },
+        extractKeys: (o) => {
+          if (method === 'extractKeys') bad(o);
+          return [o.metadata?.labels?.app ?? ''];
+        },
+        filterFields: (o) => {
+          if (method === 'filterFields') bad(o);
+          return o;
+        },
+      });
+      const { api, store, watcher, onChange, onError } = setup({ keys, debounceMs: 10 });
+      api.lists.push(page([cm('a', '1', { labels: { app: 'web' } }), cm('b', '2', { labels: { app: 'web' } })], '2'));
+      api.watches.push([
+        { sleepMs: 1000 },
+        [modified(cm('a', '3', { labels: { app: 'bad' } }))],
+        { sleepMs: 1000 },
+        [modified(cm('a', '4', { labels: { app: 'api' } }))],
+        'hang',
+      ]);
+      await watcher.waitForSync();
+      const events = watcher.events();
+      await tick(1010);
+      expect(store.versions()).toEqual({ 'default/b': '2' });
+      expect((await store.get(['web'])).map((o) => o.metadata?.name)).toEqual(['b']);
+      expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+        created: 0,
+        modified: 0,
+        deleted: 1,
+        isInitialSync: false,
+      });
+      expect(await events.next()).toMatchObject({
+        done: false,
+        value: { type: 'deleted', object: { metadata: { name: 'a', resourceVersion: '3' } } },
+      });
+      const error = onError.mock.calls[0]?.[0];
+      expect(error).toBeInstanceOf(KeyExtractionError);
+      expect(error).toMatchObject({ id: 'default/a', method, code: 'KW_CALLBACK' });
+      expect(error?.message).toContain('default/a@3');
+      expect(error?.message).toContain(expression);
+
+      await tick(1010);
+      expect(store.versions()).toEqual({ 'default/a': '4', 'default/b': '2' });
+      expect((await store.get(['api'])).map((o) => o.metadata?.name)).toEqual(['a']);
+      expect(onChange).toHaveBeenLastCalledWith(store, { created: 1, modified: 0, deleted: 0, isInitialSync: false });
+      expect(await events.next()).toMatchObject({ done: false, value: { type: 'added' } });
+      expect(onError).toHaveBeenCalledOnce();
+      expect(watcher.status().relists).toBe(0);
+    },
+  );
+
+  it('keeps running when every logger method throws', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const boom = () => {
+      throw new Error('logger down');
+    };
+    const { api, store, watcher, onError } = setup({ logger: { debug: boom, info: boom, warn: boom, error: boom } });
+    api.lists.push(new FakeApiError('KW_NETWORK', 0), page([cm('a', '1')], '1'));
+    api.watches.push([[modified(cm('a', '2'))], 'hang']);
+    let synced = false;
+    void watcher.waitForSync().then(() => {
+      synced = true;
+    });
+    await tick(400);
+    expect(synced).toBe(true);
+    expect(codes(onError)).toEqual(['KW_NETWORK']);
+    expect(store.versions()).toEqual({ 'default/a': '2' });
+    expect(watcher.status().phase).toBe('watching');
+  });
+
+  it('fails with WatcherCrashedError, settling waitForSync, when something unexpected escapes the loop', async () => {
+    const { api, watcher, onError } = setup();
+    api.lists.push(new FakeApiError('KW_NETWORK', 0));
+    // An internal failure nobody expects: the backoff's random source throws.
+    vi.spyOn(Math, 'random').mockImplementation(() => {
+      throw new Error('no entropy');
+    });
+    let outcome: unknown = 'pending';
+    void watcher.waitForSync().then(
+      () => {
+        outcome = 'resolved';
+      },
+      (err: unknown) => {
+        outcome = err;
+      },
+    );
+    await tick();
+    expect(outcome).toBeInstanceOf(WatcherCrashedError);
+    expect(outcome).toMatchObject({ code: 'KW_ABORTED', cause: { message: 'no entropy' } });
+    expect(watcher.status()).toMatchObject({ phase: 'failed', lastError: outcome });
+    expect(onError).toHaveBeenLastCalledWith(outcome);
+    await expect(watcher.waitForSync()).rejects.toBe(outcome);
   });
 });
 

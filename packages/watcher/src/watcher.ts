@@ -22,9 +22,10 @@ import {
 } from './config';
 import { Debouncer, isThenable } from './debouncer';
 import { WATCHER_DEFAULTS } from './defaults';
-import { CallbackError, InvalidConfigError, toKwError } from './errors';
+import { CallbackError, InvalidConfigError, KeyExtractionError, toKwError } from './errors';
 import { abortable, ListWatch, type ListWatchSink } from './list-watch';
 import { objectId, tombstone } from './object-id';
+import { TimeSlicer } from './time-slice';
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
 
@@ -38,6 +39,9 @@ const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
  * extracts index keys and writes the store, skipping updates whose resourceVersion did not change.
  * It remembers only `identity → resourceVersion` of stored objects, so a relist reconciles the
  * store in place (mark and sweep) without a second copy of the objects.
+ *
+ * A failed store write is reported, not recorded, and triggers a relist after backoff; an object
+ * whose new version cannot be indexed is removed from the store (and reported) until one can.
  */
 export class Watcher<T extends KubeObject = KubeObject> {
   private readonly settings: TargetSettings;
@@ -50,7 +54,11 @@ export class Watcher<T extends KubeObject = KubeObject> {
   private readonly debouncer: Debouncer;
   private readonly known = new Map<ObjectId, string>();
   private readonly subscribers = new Set<ChangeEventQueue<T>>();
-  private seen: Set<ObjectId> | undefined;
+  /**
+   * Identities the current listing contained, for the sweep at its end; `null` while a listing runs
+   * that started with nothing known (everything known then was listed: no sweep, no set).
+   */
+  private seen: Set<ObjectId> | null | undefined;
   private initialSyncDone = false;
   private stopping: Promise<void> | undefined;
   private pending = { created: 0, modified: 0, deleted: 0 };
@@ -106,7 +114,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
     });
     const sink: ListWatchSink<T> = {
       beginList: () => {
-        this.seen = new Set();
+        this.seen = this.known.size === 0 ? null : new Set();
       },
       listed: (obj) => this.upsert(obj),
       endList: () => this.endList(),
@@ -207,26 +215,31 @@ export class Watcher<T extends KubeObject = KubeObject> {
     if (prev !== undefined && prev === rv && rv !== '') return;
     let keys: string[];
     let stored: T;
+    let method: KeyExtractionError['method'] = 'matches';
     try {
       if (!this.keys.matches(obj)) return prev === undefined ? undefined : this.removeKnown(id, obj);
+      method = 'extractKeys';
       keys = this.keys.extractKeys(obj);
+      method = 'filterFields';
       stored = this.keys.filterFields(obj);
     } catch (err) {
-      this.listWatch.report(toKwError(err), `skipped ${id}: its keys could not be extracted`);
-      return;
+      const error = new KeyExtractionError(id, method, this.expressionOf(method, err), obj, err);
+      this.listWatch.report(error, `${prev === undefined ? 'skipped' : 'removed'} ${id}: it could not be indexed`);
+      // A stale copy under its old keys would be wrong: remove it until a version can be indexed.
+      return prev === undefined ? undefined : this.removeKnown(id, obj);
     }
     const created = prev === undefined;
     let written: MaybePromise<void>;
     try {
       written = created ? this.storeRef.add(stored, keys) : this.storeRef.update(stored, keys);
     } catch (err) {
-      this.listWatch.report(toKwError(err), `store write of ${id} failed`);
+      this.writeFailed(err, `store write of ${id} failed`);
       return;
     }
     if (isThenable(written)) {
       return written.then(
         () => this.recordUpsert(id, rv, created, stored),
-        (err: unknown) => this.listWatch.report(toKwError(err), `store write of ${id} failed`),
+        (err: unknown) => this.writeFailed(err, `store write of ${id} failed`),
       );
     }
     this.recordUpsert(id, rv, created, stored);
@@ -256,16 +269,30 @@ export class Watcher<T extends KubeObject = KubeObject> {
     try {
       removed = this.storeRef.delete(obj);
     } catch (err) {
-      this.listWatch.report(toKwError(err), `store delete of ${id} failed`);
+      this.writeFailed(err, `store delete of ${id} failed`);
       return;
     }
     if (isThenable(removed)) {
       return removed.then(
         () => this.recordDelete(id, obj),
-        (err: unknown) => this.listWatch.report(toKwError(err), `store delete of ${id} failed`),
+        (err: unknown) => this.writeFailed(err, `store delete of ${id} failed`),
       );
     }
     this.recordDelete(id, obj);
+  }
+
+  /** The store did not take a change: report it, leave `known` as it was, and relist (after backoff) so the store converges. */
+  private writeFailed(err: unknown, message: string): void {
+    this.listWatch.report(toKwError(err), `${message}; relisting`);
+    this.listWatch.requestRelist();
+  }
+
+  /** The expression a failed `keys` method was evaluating, for error messages. */
+  private expressionOf(method: KeyExtractionError['method'], err: unknown): string {
+    const expression = (err as { expression?: unknown } | null | undefined)?.expression;
+    if (typeof expression === 'string') return show(expression);
+    if (method === 'extractKeys') return `indexBy ${show(this.keys.indexBy)}`;
+    return method === 'matches' ? 'the field selector' : 'ignoreFields';
   }
 
   private recordDelete(id: ObjectId, obj: T): void {
@@ -281,14 +308,22 @@ export class Watcher<T extends KubeObject = KubeObject> {
 
   /** Sweeps what the listing did not contain; the first time, hands over to `onSyncComplete`. */
   private async endList(): Promise<void> {
-    const seen = this.seen ?? new Set<ObjectId>();
+    const seen = this.seen;
     this.seen = undefined;
-    for (const [id, rv] of this.known) {
-      if (seen.has(id)) continue;
-      const removed = this.removeKnown(id, tombstone<T>(id, rv, this.listWatch.resource));
-      if (isThenable(removed)) await removed;
+    if (seen !== null) {
+      const slicer = new TimeSlicer();
+      for (const [id, rv] of this.known) {
+        if (slicer.due()) {
+          await slicer.yield();
+          if (this.listWatch.signal.aborted) return;
+        }
+        if (seen?.has(id)) continue;
+        const removed = this.removeKnown(id, tombstone<T>(id, rv, this.listWatch.resource));
+        if (isThenable(removed)) await removed;
+      }
     }
-    if (this.initialSyncDone) return;
+    // A failed write ends this listing: hand over to onSyncComplete after the relist.
+    if (this.initialSyncDone || this.listWatch.relistPending) return;
     this.initialSyncDone = true;
     this.debouncer.cancel();
     this.pending = { created: 0, modified: 0, deleted: 0 };

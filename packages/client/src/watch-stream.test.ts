@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import type { KubeObject, WatchEvent } from '@kw/types';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from './errors';
+import type { OpenResponse } from './transport';
+import { WatchStream } from './watch-stream';
+
+/** A response whose chunks the test emits by hand, recording pause/resume. */
+class FakeResponse extends EventEmitter {
+  paused = false;
+  pauses = 0;
+  resumes = 0;
+  pause(): this {
+    this.paused = true;
+    this.pauses++;
+    return this;
+  }
+  resume(): this {
+    this.paused = false;
+    this.resumes++;
+    return this;
+  }
+  /** Emits one chunk holding a watch line per name (ADDED ConfigMaps). */
+  send(...names: string[]): void {
+    const text = names.map((name) => `${JSON.stringify({ type: 'ADDED', object: { metadata: { name } } })}\n`).join('');
+    this.emit('data', Buffer.from(text));
+  }
+}
+
+async function openStream(highWaterMark?: number) {
+  const response = new FakeResponse();
+  const request = Object.assign(new EventEmitter(), { destroyed: false, destroy: () => {} });
+  const options = {
+    open: async () => ({ request, response }) as unknown as OpenResponse,
+    signal: new AbortController().signal,
+    networkError: (error: unknown) => error,
+  };
+  const stream = new WatchStream(highWaterMark === undefined ? options : { ...options, highWaterMark });
+  // The first next() opens the request; hand it one chunk so it settles.
+  const first = stream.next();
+  await new Promise((resolve) => setImmediate(resolve));
+  response.send('first');
+  expect(names((await first).value)).toEqual(['first']);
+  return { stream, response };
+}
+
+const names = (batch: WatchEvent[] | undefined) => (batch ?? []).map((e) => (e.object as KubeObject).metadata?.name);
+
+describe('WatchStream', () => {
+  it('hands every chunk received since the last next() over as one batch, in order', async () => {
+    const { stream, response } = await openStream();
+    response.send('a');
+    response.send('b', 'c');
+    response.send('d');
+    expect(names((await stream.next()).value)).toEqual(['a', 'b', 'c', 'd']);
+    response.send('e');
+    expect(names((await stream.next()).value)).toEqual(['e']);
+  });
+
+  it('pauses the socket once highWaterMark events wait, counting events not chunks, and resumes when they are taken', async () => {
+    const { stream, response } = await openStream(4);
+    response.send('a', 'b', 'c');
+    expect(response.paused).toBe(false);
+    response.send('d');
+    expect(response.paused).toBe(true);
+    response.send('e'); // already on its way when the socket paused: kept, not dropped
+    expect(names((await stream.next()).value)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(response.paused).toBe(false);
+    expect([response.pauses, response.resumes]).toEqual([1, 1]);
+    response.send('f', 'g', 'h', 'i');
+    expect(response.paused).toBe(true);
+    response.emit('end');
+    expect(names((await stream.next()).value)).toEqual(['f', 'g', 'h', 'i']);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('delivers the events that arrived before a malformed chunk, then throws DecodeError', async () => {
+    const { stream, response } = await openStream();
+    response.send('a');
+    response.emit(
+      'data',
+      Buffer.from(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'b' } } })}\n{"type":\n`),
+    );
+    expect(names((await stream.next()).value)).toEqual(['a']);
+    await expect(stream.next()).rejects.toBeInstanceOf(DecodeError);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('drops pending events when returned early', async () => {
+    const { stream, response } = await openStream();
+    response.send('a', 'b');
+    expect(await stream.return()).toEqual({ done: true, value: undefined });
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+});
