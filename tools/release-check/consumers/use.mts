@@ -2,7 +2,7 @@
 import { Indexer } from '@kw/indexer';
 import { MemoryStore } from '@kw/store-memory';
 import type { KubeObject, Store, WatcherConfig } from '@kw/types';
-import { Watcher, type WatcherOptions } from '@kw/watcher';
+import { Watcher } from '@kw/watcher';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -18,7 +18,7 @@ export async function lookup(namespace: string): Promise<string[]> {
   return found.map((o) => o.data?.k ?? '');
 }
 
-export function makeWatcher(options: Omit<WatcherOptions<ConfigMap>, 'keys' | 'store'>): Watcher<ConfigMap> {
+export function makeWatcher(options: Omit<WatcherConfig<ConfigMap>, 'keys' | 'store'>): Watcher<ConfigMap> {
   const config: WatcherConfig<ConfigMap> = { ...options, keys: indexer, store };
   return new Watcher<ConfigMap>({ ...config });
 }
