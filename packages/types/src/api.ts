@@ -117,7 +117,8 @@ export type KwErrorCode =
   | 'KW_DECODE'
   | 'KW_ABORTED'
   | 'KW_CALLBACK'
-  | 'KW_NOT_LEADER';
+  | 'KW_NOT_LEADER'
+  | 'KW_INTERNAL';
 
 /** The shape of every error kw throws: an `Error` with a stable `code`. */
 export interface KwErrorShape extends Error {

@@ -54,7 +54,7 @@ export class WatcherStoppedError extends KwError {
 export class WatcherCrashedError extends KwError {
   constructor(cause: unknown) {
     super(
-      'KW_ABORTED',
+      'KW_INTERNAL',
       `the watch loop crashed: ${describeError(cause)} — the watcher stopped working; stop it and create a new one`,
       cause,
       { cause },
@@ -109,10 +109,10 @@ export class WatchIdleError extends KwError {
 /** The watch stream misbehaved: it ended before the initial-events-end bookmark, or the server ignored `sendInitialEvents`. */
 export class WatchStreamError extends KwError {}
 
-/** A non-kw error thrown by the API client (a client bug); treated like a transport error. */
+/** A non-kw error (no `code`) thrown by the API client or the store; retried with backoff like a transport error. */
 export class UnexpectedError extends KwError {
   constructor(cause: unknown) {
-    super('KW_NETWORK', `unexpected error from the API client: ${describeError(cause)}`, cause, { cause });
+    super('KW_INTERNAL', `unexpected error (no kw error code): ${describeError(cause)}`, cause, { cause });
   }
 }
 

@@ -855,7 +855,7 @@ describe('Watcher: faults in the store, the key extractor and the logger', () =>
     );
     await tick();
     expect(outcome).toBeInstanceOf(WatcherCrashedError);
-    expect(outcome).toMatchObject({ code: 'KW_ABORTED', cause: { message: 'no entropy' } });
+    expect(outcome).toMatchObject({ code: 'KW_INTERNAL', cause: { message: 'no entropy' } });
     expect(watcher.status()).toMatchObject({ phase: 'failed', lastError: outcome });
     expect(onError).toHaveBeenLastCalledWith(outcome);
     await expect(watcher.waitForSync()).rejects.toBe(outcome);
