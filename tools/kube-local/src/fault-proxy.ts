@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOn } from './ports.ts';
 
 export { kubeconfigFor } from './kubeconfig.ts';
 
@@ -133,16 +134,7 @@ export class FaultProxy {
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
     const server = createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true });
     const proxy = new FaultProxy(server, { ...options.target });
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolveListen();
-      });
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('FaultProxy: no TCP address');
-    proxy.#port = address.port;
+    proxy.#port = await listenOn(server, options.port, options.host);
     return proxy;
   }
 

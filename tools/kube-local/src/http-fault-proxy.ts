@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer, request, type Server } from 'node:https';
 import type { Socket } from 'node:net';
+import { listenOn } from './ports.ts';
 
 /** Options of {@link HttpFaultProxy.start}. */
 export interface HttpFaultProxyOptions {
@@ -129,16 +130,7 @@ export class HttpFaultProxy {
   static async start(options: HttpFaultProxyOptions): Promise<HttpFaultProxy> {
     const proxy = new HttpFaultProxy(options);
     const server = proxy.#server;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolveListen();
-      });
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('HttpFaultProxy: no TCP address');
-    proxy.#port = address.port;
+    proxy.#port = await listenOn(server, options.port, options.host);
     return proxy;
   }
 
