@@ -68,7 +68,9 @@ export interface KubeApi {
    * Opens a WATCH and yields decoded events in batches, in order (`@kw/client`: everything decoded
    * since the previous `next()`, as one batch), until
    * the server ends the stream (the iterator returns) or a transport error occurs (it throws).
-   * An ERROR event is yielded as such; the caller decides what it means.
+   * An ERROR event is never yielded: the iterator throws it as an {@link ApiErrorShape} (verb
+   * `watch`, `status` and `code` from the Status, e.g. `KW_GONE` for a 410 `Expired`), so the HTTP
+   * status → code table lives once, in the implementation.
    */
   watch<T extends KubeObject = KubeObject>(
     resource: ResolvedResource,
@@ -96,6 +98,86 @@ export type ObjectFetcher<T extends KubeObject = KubeObject> = (
   signal?: AbortSignal,
 ) => Promise<T | undefined>;
 
+/** `dryRun=All`: the server validates and runs admission, then persists nothing. */
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** The field manager recorded in `managedFields` (required for server-side apply). */
+  fieldManager?: string;
+  /** How the server treats unknown or duplicate fields. */
+  fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
+  /** A subresource to write instead of the main resource, e.g. `status` or `scale`. */
+  subresource?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The patch formats Kubernetes accepts: JSON merge patch (RFC 7386), JSON patch (RFC 6902),
+ * strategic merge patch (built-in types only), and server-side apply.
+ */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+/** Options of one PATCH request. */
+export interface PatchOptions extends WriteOptions {
+  type: PatchType;
+  /** Server-side apply only: take ownership of fields other managers own instead of failing with 409. */
+  force?: boolean;
+}
+
+/** Options of one DELETE request. */
+export interface DeleteOptions {
+  dryRun?: boolean;
+  /** What happens to dependents: orphaned, deleted in the background, or deleted before the owner (foreground). */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** Seconds before the object is deleted; `0` deletes now. */
+  gracePeriodSeconds?: number;
+  /** Delete only if the object still has this uid / resourceVersion; otherwise `KW_CONFLICT`. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  signal?: AbortSignal;
+}
+
+/**
+ * The write verbs, for any resource, on the same transport as {@link KubeApi} (QPS/burst,
+ * typed errors, `AbortSignal`). Implemented by `createClient()` in `@kw/client`. Generic over the
+ * object type, so client-node model types (`V1Pod`) need no cast.
+ *
+ * Errors: `KW_CONFLICT` (409: stale resourceVersion, existing name, failed precondition, SSA field
+ * conflict), `KW_INVALID` (422, the message lists each field cause), `KW_NOT_FOUND` (404).
+ */
+export interface KubeWriter {
+  /** Creates `obj`; resolves the stored object. */
+  create<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    obj: T,
+    options?: WriteOptions,
+  ): Promise<T>;
+  /** Replaces (PUT) the object named by `obj.metadata.name`; fails with `KW_CONFLICT` when `obj.metadata.resourceVersion` is stale. */
+  replace<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    obj: T,
+    options?: WriteOptions,
+  ): Promise<T>;
+  /** Patches the named object; `patch` is the body in the format `options.type` names (an array of operations for `json`). */
+  patch<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options: PatchOptions,
+  ): Promise<T>;
+  /** Deletes the named object; resolves the object (while finalizers run) or the server's `Status`. */
+  delete<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): Promise<T | ApiStatus>;
+}
+
+/** A client that reads and writes: what `createClient()` returns. */
+export interface KubeClient extends KubeApi, KubeWriter {}
+
 /** Every error code kw packages use. */
 export type KwErrorCode =
   | 'KW_INVALID_CONFIG'
@@ -109,6 +191,7 @@ export type KwErrorCode =
   | 'KW_FORBIDDEN'
   | 'KW_NOT_FOUND'
   | 'KW_CONFLICT'
+  | 'KW_INVALID'
   | 'KW_GONE'
   | 'KW_TOO_MANY_REQUESTS'
   | 'KW_TIMEOUT'
@@ -118,11 +201,35 @@ export type KwErrorCode =
   | 'KW_ABORTED'
   | 'KW_CALLBACK'
   | 'KW_NOT_LEADER'
+  | 'KW_PARTIAL_READ'
   | 'KW_INTERNAL';
 
-/** The shape of every error kw throws: an `Error` with a stable `code`. */
+/** The shape of every error kw throws: an `Error` with a stable `code`. Match on `code`, never `instanceof`. */
 export interface KwErrorShape extends Error {
   readonly code: KwErrorCode;
+  /** The offending value (an option, a selector, an object), when there is one. */
+  readonly value?: unknown;
+}
+
+/** Bad configuration or argument, thrown at construction where possible; names the field and the value. */
+export interface InvalidConfigErrorShape extends KwErrorShape {
+  readonly code: 'KW_INVALID_CONFIG';
+  /** The option path, e.g. `indexBy[1]`, `labelSelector`, `backoff.maxMs`. */
+  readonly field: string;
+  readonly value: unknown;
+}
+
+/** A user callback threw or rejected; `cause` is what it threw. */
+export interface CallbackErrorShape extends KwErrorShape {
+  readonly code: 'KW_CALLBACK';
+  /** Which callback: `onChange`, `onSyncComplete`, `onStartedLeading`, ... */
+  readonly callback: string;
+}
+
+/** Time source of every kw component, injectable so tests use fake timers. */
+export interface Clock {
+  /** Milliseconds from a monotonic clock (`performance.now()`): wall-clock steps must not stall waits. */
+  now(): number;
 }
 
 /** An error answered by the API server (or the transport to it). */

@@ -1,13 +1,22 @@
 export type {
   ApiErrorShape,
+  CallbackErrorShape,
+  Clock,
+  DeleteOptions,
   GetOptions,
+  InvalidConfigErrorShape,
   KubeApi,
+  KubeClient,
+  KubeWriter,
   KwErrorCode,
   KwErrorShape,
   ListOptions,
   ListPage,
   ObjectFetcher,
+  PatchOptions,
+  PatchType,
   WatchOptions,
+  WriteOptions,
 } from './api';
 export type { KeyExtractor } from './indexer';
 export type {
@@ -20,7 +29,7 @@ export type {
   WatchEvent,
   WatchEventType,
 } from './object';
-export type { MaybePromise, Store } from './store';
+export type { MaybePromise, Store, StoreDiff } from './store';
 export type {
   BackoffOptions,
   ChangeCallback,

@@ -40,8 +40,8 @@ export interface ResolvedResource extends GroupVersionResource {
   verbs: readonly string[];
 }
 
-/** The type of one watch event, as the API sends it. */
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+/** The type of one watch event a {@link KubeApi} yields (the wire's `ERROR` events are thrown as typed errors instead). */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 /** The API's `Status` object, as sent in an ERROR watch event or an error response. */
 export interface ApiStatus {
@@ -51,12 +51,19 @@ export interface ApiStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; group?: string; kind?: string; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    uid?: string;
+    retryAfterSeconds?: number;
+    /** Per-field causes of a 422 or an SSA conflict: `{ field: 'spec.replicas', message: 'Invalid value: -1: ...' }`. */
+    causes?: Array<{ reason?: string; message?: string; field?: string }>;
+  };
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
 /** One decoded watch event. */
 export type WatchEvent<T extends KubeObject = KubeObject> =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
-  | { type: 'BOOKMARK'; object: KubeObject }
-  | { type: 'ERROR'; object: ApiStatus };
+  | { type: 'BOOKMARK'; object: KubeObject };

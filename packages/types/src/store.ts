@@ -4,6 +4,17 @@ import type { KubeObject, ObjectId } from './object';
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
+ * What a relist changed, staged by the watcher and committed in one call: only objects that are
+ * new or whose resourceVersion changed, and the objects the server no longer holds.
+ */
+export interface StoreDiff<T extends KubeObject = KubeObject> {
+  /** New or changed objects with their index keys (an existing identity is replaced, moving it if its keys changed). */
+  readonly upserts: ReadonlyArray<{ readonly obj: T; readonly keys: readonly string[] }>;
+  /** Objects to remove, by identity (the last known object, or a stand-in with its namespace and name). */
+  readonly deletes: readonly T[];
+}
+
+/**
  * Where a watcher keeps objects, looked up by composite index keys.
  *
  * A store is key-agnostic: the writer passes each object's index keys (one string per
@@ -34,4 +45,11 @@ export interface Store<T extends KubeObject = KubeObject> {
   clear(): MaybePromise<void>;
   /** How many objects the store holds. */
   size(): Promise<number>;
+  /**
+   * Optional: applies a relist's diff atomically for readers. Readers see the state before until it
+   * returns and the state after once it has, never a mix; it validates every entry (keys, identity)
+   * before mutating anything, so a throw leaves the old state. Synchronous stores should commit
+   * without yielding. Without it, the watcher applies the diff entry by entry.
+   */
+  replace?(diff: StoreDiff<T>): MaybePromise<void>;
 }

@@ -5,6 +5,9 @@ import type { MaybePromise, Store } from './store';
 
 /** What changed since the last `onChange` call. */
 export interface ChangeStats {
+  /** Objects that appeared. */
+  added: number;
+  /** @deprecated Same as {@link ChangeStats.added}; removed in the next major. */
   created: number;
   modified: number;
   deleted: number;
