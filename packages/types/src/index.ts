@@ -20,6 +20,16 @@ export type {
 } from './api';
 export type { KeyExtractor } from './indexer';
 export type {
+  AppliedEventType,
+  FetchOutcome,
+  Instrumentation,
+  RateLimiterWait,
+  RenewOutcome,
+  RequestDone,
+  RequestVerb,
+  WatcherRef,
+} from './instrumentation';
+export type {
   ApiStatus,
   GroupVersionResource,
   KubeObject,
