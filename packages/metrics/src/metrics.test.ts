@@ -58,13 +58,21 @@ describe('Metrics: registration', () => {
 describe('Metrics: client requests (client-go names and labels)', () => {
   it('counts requests by code, method and host; a transport error is code "<error>"', async () => {
     const { registry, metrics } = setup();
-    const base = { method: 'GET', verb: 'list', resource: 'pods', host: '10.0.0.1:6443', durationSeconds: 0.02 } as const;
+    const base = {
+      method: 'GET',
+      verb: 'list',
+      resource: 'pods',
+      host: '10.0.0.1:6443',
+      durationSeconds: 0.02,
+    } as const;
     metrics.requestDone({ ...base, code: 200, responseBytes: 300 });
     metrics.requestDone({ ...base, code: 200, responseBytes: 5000 });
     metrics.requestDone({ ...base, code: 429 });
     metrics.requestDone({ ...base, method: 'POST', verb: 'create', code: 0 });
     const s = await scrape(registry);
-    expect(sample(s, 'rest_client_requests_total', { code: '200', method: 'GET', host: '10.0.0.1:6443' }).value).toBe(2);
+    expect(sample(s, 'rest_client_requests_total', { code: '200', method: 'GET', host: '10.0.0.1:6443' }).value).toBe(
+      2,
+    );
     expect(sample(s, 'rest_client_requests_total', { code: '429', method: 'GET' }).value).toBe(1);
     expect(sample(s, 'rest_client_requests_total', { code: '<error>', method: 'POST' }).value).toBe(1);
   });
@@ -126,7 +134,8 @@ describe('Metrics: watchers', () => {
     metrics.watcherError(pods, 'KW_TOO_MANY_REQUESTS');
     metrics.watcherError(pods, 'KW_GONE');
     const s = await scrape(registry);
-    const value = (name: string, labels: Record<string, string> = {}) => sample(s, name, { watcher: 'pods', ...labels }).value;
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      sample(s, name, { watcher: 'pods', ...labels }).value;
     expect({
       lists: value('kw_watcher_lists_total'),
       watches: value('kw_watcher_watches_total'),
@@ -220,7 +229,9 @@ describe('Metrics: CachedStore and leader election', () => {
     expect(sample(s, 'kw_cached_store_hits_total', { store: 'secrets' }).value).toBe(5);
     expect(sample(s, 'kw_cached_store_misses_total', { store: 'secrets' }).value).toBe(2);
     expect(sample(s, 'kw_cached_store_fetch_duration_seconds', { store: 'secrets', outcome: 'found' }).count).toBe(1);
-    expect(sample(s, 'kw_cached_store_fetch_duration_seconds', { store: 'secrets', outcome: 'not-found' }).sum).toBe(0.02);
+    expect(sample(s, 'kw_cached_store_fetch_duration_seconds', { store: 'secrets', outcome: 'not-found' }).sum).toBe(
+      0.02,
+    );
     expect(sample(s, 'kw_cached_store_entries', { store: 'secrets' }).value).toBe(40);
     expect(sample(s, 'kw_cached_store_bytes', { store: 'secrets' }).value).toBe(123_456);
   });
@@ -246,8 +257,19 @@ describe('Metrics: hooks never throw', () => {
     const { registry, metrics, errors } = setup();
     metrics.eventsApplied(pods, 'added', 1);
     expect(() => metrics.eventsApplied(pods, 'ERROR' as never, 1)).not.toThrow();
-    expect(() => metrics.eventsApplied({ group: '', version: 'v1', resource: 'pods' } as never, 'added', 1)).not.toThrow();
-    expect(() => metrics.requestDone({ method: 'GET', verb: 'get', resource: 'pods', host: 'h', code: 200, durationSeconds: 'slow' as never })).not.toThrow();
+    expect(() =>
+      metrics.eventsApplied({ group: '', version: 'v1', resource: 'pods' } as never, 'added', 1),
+    ).not.toThrow();
+    expect(() =>
+      metrics.requestDone({
+        method: 'GET',
+        verb: 'get',
+        resource: 'pods',
+        host: 'h',
+        code: 200,
+        durationSeconds: 'slow' as never,
+      }),
+    ).not.toThrow();
     expect(() => metrics.listStarted(undefined as never)).not.toThrow();
     expect(errors.map((e) => [e.code, e.hook])).toEqual([
       ['KW_INTERNAL', 'eventsApplied'],

@@ -162,7 +162,8 @@ export class Metrics implements Instrumentation {
       labelNames: ['name', 'group', 'version', 'resource'],
       registers,
       collect: guard('informer_store_resource_version', (gauge: Gauge) => {
-        for (const s of seriesOf()) if (s.resourceVersion !== undefined) gauge.labels(...s.labels).set(s.resourceVersion);
+        for (const s of seriesOf())
+          if (s.resourceVersion !== undefined) gauge.labels(...s.labels).set(s.resourceVersion);
       }),
     });
 
@@ -190,8 +191,12 @@ export class Metrics implements Instrumentation {
         }),
       });
 
-    watcherGauge('kw_watcher_synced', 'Whether the watcher is synced: its initial list is in the store (1) or not (0).', (s) => s.synced);
-    watcherGauge('kw_watcher_store_objects', 'Objects in the watcher\'s store.', (s) => s.objects);
+    watcherGauge(
+      'kw_watcher_synced',
+      'Whether the watcher is synced: its initial list is in the store (1) or not (0).',
+      (s) => s.synced,
+    );
+    watcherGauge('kw_watcher_store_objects', "Objects in the watcher's store.", (s) => s.objects);
     new Counter({
       name: 'kw_watcher_events_total',
       help: 'Watch events applied to the store, by type (bookmark: received).',
@@ -206,11 +211,13 @@ export class Metrics implements Instrumentation {
         }
       }),
     });
-    const take = (key: 'lists' | 'watches' | 'relists' | 'rewatches' | 'idleTimeouts' | 'tooManyRequests') => (s: WatcherSeries) => {
-      const n = s[key];
-      s[key] = 0;
-      return n;
-    };
+    const take =
+      (key: 'lists' | 'watches' | 'relists' | 'rewatches' | 'idleTimeouts' | 'tooManyRequests') =>
+      (s: WatcherSeries) => {
+        const n = s[key];
+        s[key] = 0;
+        return n;
+      };
     watcherCounter('kw_watcher_lists_total', 'LISTs started (initial lists and relists).', take('lists'));
     this.#listSeconds = new Histogram({
       name: 'kw_watcher_list_duration_seconds',
@@ -222,9 +229,21 @@ export class Metrics implements Instrumentation {
     watcherGauge('kw_watcher_list_objects', 'Objects the last completed LIST returned.', (s) => s.listObjects);
     watcherCounter('kw_watcher_watches_total', 'WATCH requests answered by the server.', take('watches'));
     watcherCounter('kw_watcher_relists_total', 'Relists (410 Gone, or a resync the store asked for).', take('relists'));
-    watcherCounter('kw_watcher_rewatches_total', 'Watches resumed from the last resourceVersion (cut, timeout, idle).', take('rewatches'));
-    watcherCounter('kw_watcher_idle_timeouts_total', 'Watches the watchdog closed because nothing arrived for the idle bound.', take('idleTimeouts'));
-    watcherCounter('kw_watcher_too_many_requests_total', 'Lists and watches answered 429 Too Many Requests.', take('tooManyRequests'));
+    watcherCounter(
+      'kw_watcher_rewatches_total',
+      'Watches resumed from the last resourceVersion (cut, timeout, idle).',
+      take('rewatches'),
+    );
+    watcherCounter(
+      'kw_watcher_idle_timeouts_total',
+      'Watches the watchdog closed because nothing arrived for the idle bound.',
+      take('idleTimeouts'),
+    );
+    watcherCounter(
+      'kw_watcher_too_many_requests_total',
+      'Lists and watches answered 429 Too Many Requests.',
+      take('tooManyRequests'),
+    );
     new Counter({
       name: 'kw_watcher_errors_total',
       help: 'Failed lists and watches, by kw error code (KW_GONE, KW_FORBIDDEN, ...).',
@@ -271,7 +290,11 @@ export class Metrics implements Instrumentation {
         }),
       });
     storeCounter('kw_cached_store_hits_total', 'Bodies a read found in the cache.', 'hits');
-    storeCounter('kw_cached_store_misses_total', 'Bodies a read did not find in the cache (each is fetched).', 'misses');
+    storeCounter(
+      'kw_cached_store_misses_total',
+      'Bodies a read did not find in the cache (each is fetched).',
+      'misses',
+    );
     this.#fetchSeconds = new Histogram({
       name: 'kw_cached_store_fetch_duration_seconds',
       help: 'Duration of one body fetch, seconds, by outcome (found, not-found, error).',
@@ -374,7 +397,12 @@ export class Metrics implements Instrumentation {
     if (!s) return;
     const before = s.events[type];
     if (before === undefined || !(count >= 0)) {
-      this.#report('eventsApplied', new TypeError(`type ${String(type)} / count ${String(count)}: expected added|modified|deleted|bookmark and a count ≥ 0`));
+      this.#report(
+        'eventsApplied',
+        new TypeError(
+          `type ${String(type)} / count ${String(count)}: expected added|modified|deleted|bookmark and a count ≥ 0`,
+        ),
+      );
       return;
     }
     s.events[type] = before + count;

@@ -1,6 +1,6 @@
 import type { Clock } from '@kw/types';
 import { type Registry, register } from 'prom-client';
-import { InvalidConfigError, type HookError } from './errors';
+import { type HookError, InvalidConfigError } from './errors';
 
 /**
  * Histogram buckets of every histogram `Metrics` registers. The `rest_client_*` ones are
@@ -56,10 +56,18 @@ export function metricsSettings(options: MetricsOptions): MetricsSettings {
     );
   }
   if (typeof clock?.now !== 'function') {
-    throw new InvalidConfigError('clock', clock, `clock ${String(clock)} has no now() — pass { now: () => performance.now() } or omit it`);
+    throw new InvalidConfigError(
+      'clock',
+      clock,
+      `clock ${String(clock)} has no now() — pass { now: () => performance.now() } or omit it`,
+    );
   }
   if (typeof onError !== 'function') {
-    throw new InvalidConfigError('onError', onError, `onError ${String(onError)} is not a function — pass (error) => ... or omit it`);
+    throw new InvalidConfigError(
+      'onError',
+      onError,
+      `onError ${String(onError)} is not a function — pass (error) => ... or omit it`,
+    );
   }
   return { registry, clock, onError };
 }

@@ -51,7 +51,10 @@ describe('probes: readyz', () => {
 
   it('is 503 for a failed watcher even when it had synced, with its error code', () => {
     const pods = fakeWatcher(status('failed', true, 'KW_FORBIDDEN'));
-    expect(probes({ watchers: { pods } }).readyz()).toEqual({ status: 503, body: 'watcher pods: failed (KW_FORBIDDEN)\n' });
+    expect(probes({ watchers: { pods } }).readyz()).toEqual({
+      status: 503,
+      body: 'watcher pods: failed (KW_FORBIDDEN)\n',
+    });
   });
 
   it('is 503 for a stopped watcher and for one retrying after an error before its first sync', () => {
@@ -70,7 +73,10 @@ describe('probes: readyz', () => {
         throw new Error('boom');
       },
     };
-    expect(probes({ watchers: { broken } }).readyz()).toEqual({ status: 503, body: 'watcher broken: status() threw: boom\n' });
+    expect(probes({ watchers: { broken } }).readyz()).toEqual({
+      status: 503,
+      body: 'watcher broken: status() threw: boom\n',
+    });
   });
 });
 
@@ -90,12 +96,14 @@ describe('probes: livez', () => {
         throw new Error('no lease');
       },
     };
-    expect(probes({ elector: broken }).livez()).toEqual({ status: 503, body: 'leader election: healthCheck() threw: no lease\n' });
+    expect(probes({ elector: broken }).livez()).toEqual({
+      status: 503,
+      body: 'leader election: healthCheck() threw: no lease\n',
+    });
   });
 });
 
 describe('probes: configuration', () => {
-
   it('refuses a watcher without status() and an elector without healthCheck(), naming the field', () => {
     expect(() => probes({ watchers: { pods: {} as never } })).toThrowError(
       expect.objectContaining({ code: 'KW_INVALID_CONFIG', field: 'watchers.pods' }),

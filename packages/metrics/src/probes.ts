@@ -60,7 +60,8 @@ const OK: ProbeAnswer = Object.freeze({ status: 200, body: 'ok\n' });
 function notReady(status: WatcherStatus): string | undefined {
   if (status.phase === 'failed') return `failed (${status.lastError?.code ?? 'no error recorded'})`;
   if (status.phase === 'stopped') return 'stopped';
-  if (!status.synced) return `not synced (${status.phase}${status.lastError ? `, last error ${status.lastError.code}` : ''})`;
+  if (!status.synced)
+    return `not synced (${status.phase}${status.lastError ? `, last error ${status.lastError.code}` : ''})`;
   return undefined;
 }
 
@@ -87,7 +88,11 @@ export function probes(targets: ProbeTargets): Probes {
   }
   const elector = targets.elector;
   if (elector !== undefined && typeof elector?.healthCheck !== 'function') {
-    throw new InvalidConfigError('elector', elector, 'elector has no healthCheck() — pass a LeaderElector from @kw/leaderelection, or omit it');
+    throw new InvalidConfigError(
+      'elector',
+      elector,
+      'elector has no healthCheck() — pass a LeaderElector from @kw/leaderelection, or omit it',
+    );
   }
 
   const readyz = (): ProbeAnswer => {
@@ -109,7 +114,9 @@ export function probes(targets: ProbeTargets): Probes {
       const health = elector.healthCheck();
       return health.healthy ? OK : answer([`leader election: ${health.reason ?? 'unhealthy'}`]);
     } catch (error) {
-      return answer([`leader election: healthCheck() threw: ${error instanceof Error ? error.message : String(error)}`]);
+      return answer([
+        `leader election: healthCheck() threw: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
     }
   };
 

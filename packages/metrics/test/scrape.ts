@@ -75,7 +75,11 @@ export function parse(text: string): Scrape {
     }
     for (const m of parsed.get(`${name}_sum`)?.metrics ?? []) seriesOf(m.labels).sum = Number(m.value);
     for (const m of parsed.get(`${name}_count`)?.metrics ?? []) seriesOf(m.labels).count = Number(m.value);
-    out.set(name, { type: 'HISTOGRAM', help: parsed.get(`${name}_bucket`)?.help ?? '', samples: [...bySeries.values()] });
+    out.set(name, {
+      type: 'HISTOGRAM',
+      help: parsed.get(`${name}_bucket`)?.help ?? '',
+      samples: [...bySeries.values()],
+    });
   }
   return out;
 }
