@@ -5,13 +5,14 @@ import type { GroupVersionResource } from './object';
  * Names one watcher in instrumentation: its `name` (the `watcher` label of kw's metrics) and the
  * resource it watches. A watcher builds one `WatcherRef` and passes that same object on every
  * call, so an implementation can cache per-watcher state by identity. Components default `name`
- * to `group/version/resource` (`core` for the core group: `core/v1/pods`).
+ * to `group/version/resource` (`core` for the core group: `core/v1/pods`). Give two watchers of
+ * one resource (other namespaces, selectors) different names: watchers with one name share their series.
  */
 export interface WatcherRef extends GroupVersionResource {
   readonly name: string;
 }
 
-/** What a request did, in kw's vocabulary (`update` is a PUT, `watch` a GET with `watch=1`). */
+/** What a request did, as in `ApiErrorShape.verb` and Kubernetes audit logs: `update` is a PUT (`KubeWriter.replace`), `watch` a GET with `watch=1`. */
 export type RequestVerb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete';
 
 /** One finished HTTP request to the API server, as {@link Instrumentation.requestDone} receives it. */
