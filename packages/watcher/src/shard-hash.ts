@@ -21,7 +21,10 @@ function hashInto(value: string): void {
   const length = value.length;
   for (let i = 0; i < length; i++) {
     const code = value.charCodeAt(i);
-    if (code > 0x7f) return hashBytes(encoder.encode(value));
+    if (code > 0x7f) {
+      hashBytes(encoder.encode(value));
+      return;
+    }
     a ^= code;
     // × prime 0x100000001b3 mod 2^64: every limb × 0x1b3, plus the 2^40 term (a and b shifted into c and d).
     const ta = a * 0x1b3;
