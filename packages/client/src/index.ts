@@ -12,6 +12,7 @@ export {
   ForbiddenError,
   GoneError,
   InvalidConfigError,
+  InvalidError,
   isApiError,
   KwError,
   NetworkError,
