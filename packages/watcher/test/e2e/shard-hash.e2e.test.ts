@@ -31,6 +31,25 @@ async function serverList(selector?: string): Promise<ListBody> {
   return JSON.parse(response.body) as ListBody;
 }
 
+/** A GET of this run's ConfigMaps in all namespaces with `params` (watch responses are newline-delimited events). */
+async function rawGet(params: Record<string, string>): Promise<string> {
+  const { server, caPath, adminToken } = gated.env;
+  const query = new URLSearchParams({ labelSelector: `kw.dev/e2e-shard=${run}`, ...params });
+  const response = await httpsGet(`${server}/api/v1/configmaps?${query}`, caPath ?? '', adminToken ?? '', 30_000);
+  expect(response.status, response.body).toBe(200);
+  return response.body;
+}
+
+/** The objects of a watch response's ADDED/MODIFIED/DELETED events. */
+function watchedObjects(body: string): KubeObject[] {
+  return body
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { type: string; object: KubeObject })
+    .filter((event) => event.type !== 'BOOKMARK')
+    .map((event) => event.object);
+}
+
 /** Which of `count` ranges the server puts each object in, by `field`: value (uid or namespace) → range index. */
 async function serverTable(field: ShardField, count: number): Promise<Map<string, number>> {
   const table = new Map<string, number>();
@@ -110,5 +129,57 @@ describe.skipIf(!faultsAvailable())('shard hash and selector against kube-apiser
     expect(body.items.map((item) => item.metadata?.uid).sort()).toEqual(expected.sort());
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(all.length);
+  });
+
+  it('filters a paginated LIST, a streaming list and a WATCH by the same selector', async () => {
+    const range = shardRangeOf(1, 3);
+    const selector = shardSelector(range);
+    const keep = createShardFilter(range);
+    const expected = all.filter(keep).map((item) => item.metadata?.uid);
+
+    const paged: KubeObject[] = [];
+    let token = '';
+    do {
+      const page = JSON.parse(
+        await rawGet({ shardSelector: selector, limit: '40', ...(token === '' ? {} : { continue: token }) }),
+      ) as ListBody & { metadata: { continue?: string } };
+      paged.push(...page.items);
+      token = page.metadata.continue ?? '';
+    } while (token !== '');
+    expect(paged.map((item) => item.metadata?.uid).sort()).toEqual([...expected].sort());
+
+    const streamed = watchedObjects(
+      await rawGet({
+        shardSelector: selector,
+        watch: '1',
+        sendInitialEvents: 'true',
+        resourceVersionMatch: 'NotOlderThan',
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: '2',
+      }),
+    );
+    expect(streamed.map((item) => item.metadata?.uid).sort()).toEqual([...expected].sort());
+
+    const from = JSON.parse(await rawGet({ limit: '1' })) as { metadata: { resourceVersion: string } };
+    const watching = rawGet({
+      shardSelector: selector,
+      watch: '1',
+      resourceVersion: from.metadata.resourceVersion,
+      timeoutSeconds: '3',
+    });
+    const core = gated.kubeConfig().makeApiClient(CoreV1Api);
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        core.createNamespacedConfigMap({
+          namespace: namespaces[0] ?? '',
+          body: { metadata: { name: `late-${i}`, labels: { 'kw.dev/e2e-shard': run } } },
+        }),
+      ),
+    );
+    const events = watchedObjects(await watching);
+    const createdInRange = created.filter((cm) => keep(cm as KubeObject)).map((cm) => cm.metadata?.uid);
+    expect(createdInRange.length).toBeGreaterThan(0);
+    expect(createdInRange.length).toBeLessThan(created.length);
+    expect(events.map((item) => item.metadata?.uid).sort()).toEqual(createdInRange.sort());
   });
 });
