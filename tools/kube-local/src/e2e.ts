@@ -179,8 +179,8 @@ export interface PrivateCluster {
  * Registers beforeAll/afterAll hooks that start a second kube-local cluster private to this test
  * file (its own run folder `run-vitest-<pid>-<label>`, ports and etcd), e.g. with feature gates the
  * shared e2e cluster runs without, and stop and delete it afterwards. A cold start takes 10–30 s.
- * Needs a kube-local setup (guard the describe with `faultsAvailable()`); fault controls of this
- * module keep targeting the shared cluster.
+ * Needs a kube-local setup: against `KW_E2E_KUBECONFIG` it starts nothing, so guard the tests with
+ * `faultsAvailable()`. Fault controls of this module keep targeting the shared cluster.
  */
 export function usePrivateCluster(options: { label: string; featureGates: string }): PrivateCluster {
   if (!/^[a-z0-9-]+$/.test(options.label)) {
@@ -192,7 +192,7 @@ export function usePrivateCluster(options: { label: string; featureGates: string
     process.stderr.write(`${line}\n`);
   };
   beforeAll(async () => {
-    managed('usePrivateCluster');
+    if (!kubeEnv().managed) return; // KW_E2E_KUBECONFIG: no kube-local here; the guarded tests skip
     const { state } = await cluster.up({ log, owner: 'test-run', runDir: dir, featureGates: options.featureGates });
     env = testEnvOf(state, true);
   });
@@ -202,7 +202,11 @@ export function usePrivateCluster(options: { label: string; featureGates: string
   });
   return {
     get env(): KubeTestEnv {
-      if (env === undefined) throw new Error('kube-local: usePrivateCluster(...).env read before beforeAll started it');
+      if (env === undefined) {
+        throw new Error(
+          'kube-local: usePrivateCluster(...).env read before beforeAll started it (or against KW_E2E_KUBECONFIG, where it starts nothing: guard with faultsAvailable())',
+        );
+      }
       return env;
     },
     kubeConfig(): KubeConfig {
