@@ -142,6 +142,20 @@ describe('ShardRing', () => {
     expect(a.members()).toEqual(['a']);
   });
 
+  it('takes over its own Lease left by a previous run with the same identity', async () => {
+    leases.put({
+      metadata: { name: 'workers-a', namespace: NS, labels: { 'kw.dev/shard-ring': 'workers' } },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 10 },
+    });
+    const previous = leases.objects.get('team/workers-a')?.metadata?.resourceVersion;
+    const a = ring('a');
+    a.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(leases.log).toEqual(['create workers-a', `replace workers-a ${previous}`]);
+    expect(a.members()).toEqual(['a']);
+    expect(span(a)).toEqual([ZERO, TOP]);
+  });
+
   it('rebalances to four shares when a fourth member joins', async () => {
     for (const id of ['a', 'b', 'c']) ring(id).start();
     await vi.advanceTimersByTimeAsync(1_000);
