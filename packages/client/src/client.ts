@@ -1,14 +1,18 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type {
+  ApiStatus,
+  DeleteOptions,
   GetOptions,
   GroupVersionResource,
-  KubeApi,
+  KubeClient as KubeClientShape,
   KubeObject,
   ListOptions,
   ListPage,
+  PatchOptions,
   ResolvedResource,
   WatchEvent,
   WatchOptions,
+  WriteOptions,
 } from '@kw/types';
 import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, listQuery, resourcePath, watchQuery } from './api-paths';
 import { CLIENT_DEFAULTS, type ClientOptions } from './client-options';
@@ -33,16 +37,18 @@ import { loadKubeConfig } from './load-kube-config';
 import { type Clock, RateLimiter, systemClock } from './rate-limiter';
 import { findByName, type GroupVersionList, parseResourceName, type ResourceName } from './resource-name';
 import { retryRead } from './retry-read';
-import { describe } from './to-api-error';
+import { describe, toApiError } from './to-api-error';
 import { type ApiRequest, Transport } from './transport';
 import { WatchStream } from './watch-stream';
+import { createRequest, deleteRequest, patchRequest, replaceRequest, type WriteRequest } from './write-request';
 
 /**
- * Kubernetes API client implementing kw's `KubeApi`: discovery, paginated LIST, WATCH as batches
- * of decoded events, GET, typed errors and a client-side QPS/burst limit shared by all requests.
- * Call {@link close} when done to release pooled sockets.
+ * Kubernetes API client implementing kw's `KubeClient` (reads and writes): discovery, paginated
+ * LIST, WATCH as batches of decoded events, GET, create/replace/patch/delete, typed errors and a
+ * client-side QPS/burst limit shared by all requests. Call {@link close} when done to release
+ * pooled sockets.
  */
-export class KubeClient implements KubeApi {
+export class KubeClient implements KubeClientShape {
   /** The kubeconfig in use (auth, TLS, current context). */
   readonly kubeConfig: KubeConfig;
   /** The context's namespace, the pod's namespace in-cluster, else `default`. */
@@ -191,6 +197,8 @@ export class KubeClient implements KubeApi {
       },
       signal,
       networkError: (error) => this.#transport.networkError(request, error),
+      statusError: (status) =>
+        toApiError({ status: status.code ?? 0, body: status }, { ...request, identity: this.identity }),
     });
   }
 
@@ -208,12 +216,73 @@ export class KubeClient implements KubeApi {
     return (await this.#read({
       verb: 'get',
       resource: resourceLabel(resource),
+      kind: resource.kind,
       namespace,
       name,
       path: resourcePath(resource, namespace, name),
       accept: options.metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON,
       signal: options.signal,
     })) as T;
+  }
+
+  /**
+   * Creates `obj` (`POST`); resolves the stored object. 409 `ConflictError` when the name exists,
+   * 422 `InvalidError` listing each field cause. Never retried.
+   */
+  async create<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    obj: T,
+    options: WriteOptions = {},
+  ): Promise<T> {
+    checkScope(resource, namespace);
+    return (await this.#write(createRequest(resource, namespace, obj, options))) as T;
+  }
+
+  /**
+   * Replaces (`PUT`) the object named by `obj.metadata.name`, or its `options.subresource`
+   * (`status`). With `metadata.resourceVersion` set, a stale version fails with `ConflictError` and a
+   * 429 is retried; without it the write is unconditional and not retried.
+   */
+  async replace<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    obj: T,
+    options: WriteOptions = {},
+  ): Promise<T> {
+    checkScope(resource, namespace);
+    return (await this.#write(replaceRequest(resource, namespace, obj, options))) as T;
+  }
+
+  /**
+   * Patches the named object (or its `options.subresource`) in the format `options.type` names:
+   * `merge`, `json` (an array of operations), `strategic`, or `apply` (server-side apply: needs
+   * `fieldManager`; `force` takes over fields other managers own). Only `apply` is retried on 429.
+   */
+  async patch<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options: PatchOptions,
+  ): Promise<T> {
+    checkScope(resource, namespace);
+    return (await this.#write(patchRequest(resource, namespace, name, patch, options))) as T;
+  }
+
+  /**
+   * Deletes the named object; resolves the object (while finalizers run) or the server's `Status`.
+   * A failed precondition is a `ConflictError`. Retried on 429 only with a uid or resourceVersion
+   * precondition.
+   */
+  async delete<T extends KubeObject = KubeObject>(
+    resource: ResolvedResource,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<T | ApiStatus> {
+    checkScope(resource, namespace);
+    return (await this.#write(deleteRequest(resource, namespace, name, options))) as T | ApiStatus;
   }
 
   /** Ends open watches (they return), destroys pooled and active sockets; later calls reject with `AbortedError`. Idempotent. */
@@ -228,6 +297,18 @@ export class KubeClient implements KubeApi {
       clock: this.#clock,
       signal: this.#transport.signal(req.signal),
       what: describe(req),
+    });
+  }
+
+  /** A write; retried on 429 (never on 5xx) only when the request is idempotent. */
+  #write(req: WriteRequest): Promise<unknown> {
+    if (!req.idempotent) return this.#transport.requestJson(req);
+    return retryRead(() => this.#transport.requestJson(req), {
+      maxRetries: this.#maxRetries,
+      clock: this.#clock,
+      signal: this.#transport.signal(req.signal),
+      what: describe(req),
+      throttledOnly: true,
     });
   }
 

@@ -82,7 +82,7 @@ export abstract class ApiError extends KwError implements ApiErrorShape {
   }
 }
 
-/** HTTP 400 (and other unclassified 4xx such as 422): the request was invalid. */
+/** HTTP 400 (and other unclassified 4xx): the request was malformed. */
 export class BadRequestError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_BAD_REQUEST', message, context);
@@ -110,14 +110,24 @@ export class NotFoundError extends ApiError {
   }
 }
 
-/** HTTP 409: conflicting write. */
+/**
+ * HTTP 409: a conflicting write: a stale `resourceVersion`, a name that exists, a failed delete
+ * precondition, or a server-side apply field conflict (the message names each field and its manager).
+ */
 export class ConflictError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_CONFLICT', message, context);
   }
 }
 
-/** HTTP 410: the resourceVersion or continue token is too old; re-list. */
+/** HTTP 422: the object failed validation; the message lists each field cause (`spec.replicas: Invalid value: -1: ...`). */
+export class InvalidError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_INVALID', message, context);
+  }
+}
+
+/** HTTP 410, or a Status with reason `Expired` / `Gone`: the resourceVersion or continue token is too old; re-list. */
 export class GoneError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_GONE', message, context);
@@ -131,7 +141,7 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
-/** HTTP 504 or a Status with reason `Timeout`; status 0 when the client's `requestTimeoutMs` elapsed. */
+/** HTTP 408 or 504, or a Status with reason `Timeout`; status 0 when the client's `requestTimeoutMs` elapsed. */
 export class TimeoutError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_TIMEOUT', message, context);

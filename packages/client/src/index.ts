@@ -12,6 +12,7 @@ export {
   ForbiddenError,
   GoneError,
   InvalidConfigError,
+  InvalidError,
   isApiError,
   KwError,
   NetworkError,
@@ -22,6 +23,8 @@ export {
   UnauthorizedError,
   UnknownResourceError,
 } from './errors';
+export type { FetcherOptions } from './fetcher';
+export { createFetcher } from './fetcher';
 export { listAll } from './list-all';
 export type { Clock, RateLimiterOptions } from './rate-limiter';
 export { RateLimiter } from './rate-limiter';

@@ -39,6 +39,7 @@ export type {
   WatchEvent,
   WatchEventType,
 } from './object';
+export type { ShardBound, ShardField, ShardFiltering, ShardOption, ShardRange, ShardStatus } from './shard';
 export type { MaybePromise, Store, StoreDiff } from './store';
 export type {
   BackoffOptions,

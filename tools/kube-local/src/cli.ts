@@ -10,8 +10,10 @@ import type { ClusterState } from './state.ts';
 const USAGE = `usage: node tools/kube-local/src/cli.ts <command> [flags]
 
 commands:
-  up [--keep-data]     start etcd + kube-apiserver on loopback (builds them on first use);
-                       a no-op when a healthy cluster is already up
+  up [--keep-data] [--feature-gates=Name=true,...]
+                       start etcd + kube-apiserver on loopback (builds them on first use);
+                       a no-op when a healthy cluster is already up; feature gates default
+                       to $KW_KUBE_LOCAL_FEATURE_GATES (e.g. ShardedListAndWatch=true)
   down                 stop both processes (SIGTERM, then SIGKILL after 10 s)
   status               print health; exit 0 healthy, 1 unhealthy, 3 not running
   build [--force]      build and cache kube-apiserver and etcd
@@ -26,6 +28,7 @@ function describe(state: ClusterState): string {
   return [
     `server:              ${state.server}`,
     `kube-apiserver:      ${state.k8sVersion} pid ${state.apiserver.pid}  log ${state.apiserver.logPath}`,
+    `feature gates:       ${state.featureGates || '(defaults)'}`,
     `etcd:                ${state.etcdVersion} pid ${state.etcd.pid}  ${state.etcdClientUrl}  log ${state.etcd.logPath}`,
     `admin kubeconfig:    ${state.adminKubeconfigPath}`,
     `restricted kubeconfig: ${state.restrictedKubeconfigPath}`,
@@ -41,7 +44,12 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'up': {
-      const result = await up({ log, keepData: flags.includes('--keep-data') });
+      const gates = flags.find((flag) => flag.startsWith('--feature-gates='))?.slice('--feature-gates='.length);
+      const result = await up({
+        log,
+        keepData: flags.includes('--keep-data'),
+        ...(gates === undefined ? {} : { featureGates: gates }),
+      });
       console.log(result.started ? 'kube-local: cluster is up' : 'kube-local: cluster was already up and healthy');
       console.log(describe(result.state));
       return 0;

@@ -5,7 +5,7 @@ import { compactEtcdAt } from './etcd.ts';
 import { apiserverReady, etcdHealthy, waitUntil } from './health.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { withLock } from './lock.ts';
-import { lifecycleLockDir, runDir } from './paths.ts';
+import { lifecycleLockDir, runDir, statePath } from './paths.ts';
 import { ADMIN_USER, ensurePki, RESTRICTED_USER } from './pki.ts';
 import { freePort } from './ports.ts';
 import { isRunning, spawnDetached, stopProcess } from './processes.ts';
@@ -39,6 +39,14 @@ export interface UpOptions {
   owner?: ClusterOwner;
   /** Also register the calling process as a user (see {@link releaseCluster}), atomically with the start/reuse. */
   retain?: boolean;
+  /**
+   * kube-apiserver feature gates, as its `--feature-gates` flag takes them
+   * (`ShardedListAndWatch=true,OtherGate=false`); default `$KW_KUBE_LOCAL_FEATURE_GATES`, else none.
+   * A running cluster started with other gates is not reused: `up` fails and says so.
+   */
+  featureGates?: string;
+  /** Run folder of the cluster (default {@link runDir}): another folder is another cluster, on its own ports. */
+  runDir?: string;
 }
 
 /** Result of {@link up}. */
@@ -69,9 +77,9 @@ export interface StartOptions {
   startTimeoutMs?: number;
 }
 
-/** Reads state.json and probes both processes. Never starts or stops anything. */
-export async function status(): Promise<ClusterStatus> {
-  const state = await readState();
+/** Reads state.json (of `dir`, default {@link runDir}) and probes both processes. Never starts or stops anything. */
+export async function status(dir: string = runDir()): Promise<ClusterStatus> {
+  const state = await readState(statePath(dir));
   if (state === undefined) return { state, etcd: 'down', apiserver: 'down', healthy: false };
   const etcdAlive = isRunning(state.etcd.pid, state.etcd.argv[0]);
   const etcd = !etcdAlive ? 'down' : (await etcdHealthy(state.etcdClientUrl)) ? 'up' : 'unhealthy';
@@ -101,11 +109,12 @@ export async function requireState(): Promise<ClusterState> {
  */
 export async function up(options: UpOptions = {}): Promise<UpResult> {
   const log = options.log ?? stderrLog;
+  const dir = options.runDir ?? runDir();
   return withLock(
-    lifecycleLockDir(),
+    lifecycleLockDir(dir),
     async () => {
-      const result = await upLocked(options, log);
-      if (options.retain === true) await registerUser(runDir());
+      const result = await upLocked(options, dir, log);
+      if (options.retain === true) await registerUser(dir);
       return result;
     },
     {
@@ -114,23 +123,41 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   );
 }
 
-async function upLocked(options: UpOptions, log: Logger): Promise<UpResult> {
+/** The feature gates asked for: the option, else `$KW_KUBE_LOCAL_FEATURE_GATES`, else none (`''`). */
+export function featureGatesOf(options: Pick<UpOptions, 'featureGates'> = {}): string {
+  const gates = options.featureGates ?? process.env.KW_KUBE_LOCAL_FEATURE_GATES ?? '';
+  if (gates !== '' && !/^[A-Za-z0-9]+=(true|false)(,[A-Za-z0-9]+=(true|false))*$/.test(gates)) {
+    throw new Error(
+      `kube-local: feature gates "${gates}" are not a comma-separated list of Name=true|false, e.g. ShardedListAndWatch=true`,
+    );
+  }
+  return gates;
+}
+
+async function upLocked(options: UpOptions, dir: string, log: Logger): Promise<UpResult> {
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const owner = options.owner ?? 'cli';
+  const featureGates = featureGatesOf(options);
+  const path = statePath(dir);
   const reuse = async (state: ClusterState): Promise<UpResult> => {
+    if ((state.featureGates ?? '') !== featureGates) {
+      throw new Error(
+        `kube-local: the cluster in ${dir} runs with feature gates "${state.featureGates ?? ''}", not "${featureGates}"; stop it first ('pnpm cluster:down') or use another run folder (KW_KUBE_LOCAL_RUN_DIR)`,
+      );
+    }
     if (owner === 'cli' && state.owner !== 'cli') {
       state.owner = 'cli';
-      await writeState(state);
+      await writeState(state, path);
     }
     return { state, started: false };
   };
-  const current = await status();
+  const current = await status(dir);
   if (current.healthy && current.state !== undefined) return reuse(current.state);
   if (current.state !== undefined && current.etcd === 'up') {
     const state = current.state;
     if (current.apiserver === 'down') {
       log('kube-local: etcd is up but kube-apiserver is not; starting kube-apiserver');
-      return reuse(await startApiserverLocked(state, timeoutMs, log));
+      return reuse(await startApiserverLocked(state, timeoutMs, log, path));
     }
     try {
       await waitForApiserver(state, timeoutMs); // alive but not ready yet: give it time
@@ -141,10 +168,9 @@ async function upLocked(options: UpOptions, log: Logger): Promise<UpResult> {
   }
   if (current.state !== undefined) {
     log('kube-local: found a cluster that is not healthy; stopping it first');
-    await downLocked(log, 10_000);
+    await downLocked(log, 10_000, dir);
   }
   const binaries = await ensureBinaries({ log });
-  const dir = runDir();
   await mkdir(dir, { recursive: true });
   const pki = await ensurePki(join(dir, 'pki'));
   const ports = await distinctFreePorts(3);
@@ -193,6 +219,7 @@ async function upLocked(options: UpOptions, log: Logger): Promise<UpResult> {
     '--endpoint-reconciler-type=none',
     '--allow-privileged=true',
     '--profiling=false',
+    ...(featureGates === '' ? [] : [`--feature-gates=${featureGates}`]),
     ...(options.extraApiserverArgs ?? []),
   ];
   const state: ClusterState = {
@@ -215,8 +242,9 @@ async function upLocked(options: UpOptions, log: Logger): Promise<UpResult> {
     apiserver: { pid: 0, argv: apiserverArgv, logPath: apiserverLog },
     startedAt: new Date().toISOString(),
     owner,
+    featureGates,
   };
-  await writeState(state); // recorded before waiting, so 'down' can clean up a failed start
+  await writeState(state, path); // recorded before waiting, so 'down' can clean up a failed start
   try {
     await waitUntil({
       what: `etcd ${ETCD_VERSION}`,
@@ -227,15 +255,16 @@ async function upLocked(options: UpOptions, log: Logger): Promise<UpResult> {
     });
     await writeFile(apiserverLog, '');
     state.apiserver.pid = spawnDetached(apiserverArgv, apiserverLog);
-    await writeState(state);
+    await writeState(state, path);
     await waitForApiserver(state, timeoutMs);
   } catch (error) {
-    await downLocked(() => {}, 10_000);
+    await downLocked(() => {}, 10_000, dir);
     throw error;
   }
   await writeKubeconfig(state.adminKubeconfigPath, state.server, pki.adminToken, pki.caPath, ADMIN_USER);
   await writeKubeconfig(state.restrictedKubeconfigPath, state.server, pki.restrictedToken, pki.caPath, RESTRICTED_USER);
-  log(`kube-local: kube-apiserver ${K8S_VERSION} ready at ${state.server} in ${Date.now() - started} ms`);
+  const gates = featureGates === '' ? '' : ` with feature gates ${featureGates}`;
+  log(`kube-local: kube-apiserver ${K8S_VERSION}${gates} ready at ${state.server} in ${Date.now() - started} ms`);
   return { state, started: true };
 }
 
@@ -249,13 +278,14 @@ export interface DownResult {
  * Stops kube-apiserver then etcd (SIGTERM, SIGKILL after `graceMs`), waits until both pids
  * are gone and removes state.json. Certificates, tokens and logs stay in the run folder.
  */
-export async function down(options: { log?: Logger; graceMs?: number } = {}): Promise<DownResult> {
+export async function down(options: { log?: Logger; graceMs?: number; runDir?: string } = {}): Promise<DownResult> {
   const log = options.log ?? stderrLog;
-  return withLock(lifecycleLockDir(), () => downLocked(log, options.graceMs ?? 10_000));
+  const dir = options.runDir ?? runDir();
+  return withLock(lifecycleLockDir(dir), () => downLocked(log, options.graceMs ?? 10_000, dir));
 }
 
-async function downLocked(log: Logger, graceMs: number): Promise<DownResult> {
-  const state = await readState();
+async function downLocked(log: Logger, graceMs: number, dir: string = runDir()): Promise<DownResult> {
+  const state = await readState(statePath(dir));
   if (state === undefined) return { wasRunning: false };
   let wasRunning = false;
   for (const [name, proc] of [
@@ -268,7 +298,7 @@ async function downLocked(log: Logger, graceMs: number): Promise<DownResult> {
       log(`kube-local: stopped ${name} (pid ${proc.pid}${killed ? ', needed SIGKILL' : ''})`);
     }
   }
-  await removeState();
+  await removeState(statePath(dir));
   return { wasRunning };
 }
 
@@ -331,6 +361,7 @@ async function startApiserverLocked(
   state: ClusterState,
   timeoutMs: number,
   log: Logger | undefined,
+  path: string = statePath(),
 ): Promise<ClusterState> {
   if (!isRunning(state.etcd.pid, state.etcd.argv[0])) {
     throw new Error(
@@ -343,7 +374,7 @@ async function startApiserverLocked(
     flag: 'a',
   });
   state.apiserver.pid = spawnDetached(state.apiserver.argv, state.apiserver.logPath);
-  await writeState(state);
+  await writeState(state, path);
   await waitForApiserver(state, timeoutMs);
   log?.(`kube-local: kube-apiserver ready again in ${Date.now() - started} ms`);
   return state;

@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import * as cluster from './cluster.ts';
 import { HttpFaultProxy } from './http-fault-proxy.ts';
 import { createNamespace, deleteNamespace, uniqueNamespaceName } from './namespace.ts';
+import { cacheDir } from './paths.ts';
 import type { ClusterState } from './state.ts';
-import type { KubeTestEnv } from './test-env.ts';
+import { type KubeTestEnv, testEnvOf } from './test-env.ts';
 
 export { FaultProxy, type FaultProxyOptions, type FaultProxyStats } from './fault-proxy.ts';
 export {
@@ -162,6 +163,56 @@ export function useNamespace(prefix: string): TestNamespace {
     get name(): string {
       if (name === undefined) throw new Error('kube-local: useNamespace(...).name read before beforeAll created it');
       return name;
+    },
+  };
+}
+
+/** Handle returned by {@link usePrivateCluster}; readable once its beforeAll ran. */
+export interface PrivateCluster {
+  /** How to reach it (throws before beforeAll started it). */
+  readonly env: KubeTestEnv;
+  /** A KubeConfig for its admin identity. */
+  kubeConfig(): KubeConfig;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a second kube-local cluster private to this test
+ * file (its own run folder `run-vitest-<pid>-<label>`, ports and etcd), e.g. with feature gates the
+ * shared e2e cluster runs without, and stop and delete it afterwards. A cold start takes 10–30 s.
+ * Needs a kube-local setup: against `KW_E2E_KUBECONFIG` it starts nothing, so guard the tests with
+ * `faultsAvailable()`. Fault controls of this module keep targeting the shared cluster.
+ */
+export function usePrivateCluster(options: { label: string; featureGates: string }): PrivateCluster {
+  if (!/^[a-z0-9-]+$/.test(options.label)) {
+    throw new Error(`kube-local: usePrivateCluster label "${options.label}" must be lowercase letters, digits and -`);
+  }
+  let env: KubeTestEnv | undefined;
+  const dir = join(cacheDir(), 'kube-local', `run-vitest-${process.pid}-${options.label}`);
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  beforeAll(async () => {
+    if (!kubeEnv().managed) return; // KW_E2E_KUBECONFIG: no kube-local here; the guarded tests skip
+    const { state } = await cluster.up({ log, owner: 'test-run', runDir: dir, featureGates: options.featureGates });
+    env = testEnvOf(state, true);
+  });
+  afterAll(async () => {
+    await cluster.down({ log, runDir: dir });
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get env(): KubeTestEnv {
+      if (env === undefined) {
+        throw new Error(
+          'kube-local: usePrivateCluster(...).env read before beforeAll started it (or against KW_E2E_KUBECONFIG, where it starts nothing: guard with faultsAvailable())',
+        );
+      }
+      return env;
+    },
+    kubeConfig(): KubeConfig {
+      const kc = new KubeConfig();
+      kc.loadFromFile(this.env.adminKubeconfigPath);
+      return kc;
     },
   };
 }

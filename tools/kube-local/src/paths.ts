@@ -32,9 +32,9 @@ export function runDir(): string {
   return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : join(cacheDir(), 'kube-local', 'run');
 }
 
-/** Lock serializing start/stop/restart of the cluster in {@link runDir}. */
-export function lifecycleLockDir(): string {
-  return `${runDir()}.lock`;
+/** Lock serializing start/stop/restart of the cluster in `dir` (default {@link runDir}). */
+export function lifecycleLockDir(dir: string = runDir()): string {
+  return `${dir}.lock`;
 }
 
 /** Lock serializing builds into {@link binDir}. */
@@ -42,7 +42,7 @@ export function buildLockDir(): string {
   return `${binDir()}.lock`;
 }
 
-/** Path of state.json, the record of the running cluster shared by all processes. */
-export function statePath(): string {
-  return join(runDir(), 'state.json');
+/** Path of state.json in `dir` (default {@link runDir}), the record of the running cluster shared by all processes. */
+export function statePath(dir: string = runDir()): string {
+  return join(dir, 'state.json');
 }

@@ -60,6 +60,8 @@ export interface ClusterState {
    * by the teardown of the last test run using them.
    */
   owner: ClusterOwner;
+  /** kube-apiserver `--feature-gates` value it was started with (`''` or absent: none). */
+  featureGates?: string;
 }
 
 /** Reads state.json, or returns undefined when there is none. */

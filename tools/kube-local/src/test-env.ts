@@ -1,3 +1,5 @@
+import type { ClusterState } from './state.ts';
+
 /**
  * What the vitest global setup hands to test files (JSON-serializable): how to reach
  * the cluster the e2e tests run against.
@@ -21,6 +23,21 @@ export interface KubeTestEnv {
   startedByThisRun: boolean;
   /** kube-local run folder of the cluster (where its state.json is), or null if external. */
   runDir: string | null;
+}
+
+/** The {@link KubeTestEnv} of a kube-local cluster. */
+export function testEnvOf(state: ClusterState, startedByThisRun: boolean): KubeTestEnv {
+  return {
+    server: state.server,
+    adminKubeconfigPath: state.adminKubeconfigPath,
+    restrictedKubeconfigPath: state.restrictedKubeconfigPath,
+    caPath: state.caPath,
+    adminToken: state.adminToken,
+    restrictedToken: state.restrictedToken,
+    managed: true,
+    startedByThisRun,
+    runDir: state.runDir,
+  };
 }
 
 declare module 'vitest' {

@@ -5,24 +5,10 @@ import type { TestProject } from 'vitest/node';
 import { releaseCluster, status, up } from './cluster.ts';
 import { cacheDir, runDir } from './paths.ts';
 import { isRunning, stopProcess } from './processes.ts';
-import { type ClusterState, readState } from './state.ts';
-import type { KubeTestEnv } from './test-env.ts';
+import { readState } from './state.ts';
+import { type KubeTestEnv, testEnvOf } from './test-env.ts';
 
 const PRIVATE_PREFIX = 'run-vitest-';
-
-function fromState(state: ClusterState, startedByThisRun: boolean): KubeTestEnv {
-  return {
-    server: state.server,
-    adminKubeconfigPath: state.adminKubeconfigPath,
-    restrictedKubeconfigPath: state.restrictedKubeconfigPath,
-    caPath: state.caPath,
-    adminToken: state.adminToken,
-    restrictedToken: state.restrictedToken,
-    managed: true,
-    startedByThisRun,
-    runDir: state.runDir,
-  };
-}
 
 function fromKubeconfig(adminPath: string, restrictedPath: string | undefined): KubeTestEnv {
   const kc = new KubeConfig();
@@ -49,7 +35,11 @@ function fromKubeconfig(adminPath: string, restrictedPath: string | undefined): 
   };
 }
 
-/** Run folder names whose only remains are a lock folder (the run died before creating the folder). */
+/**
+ * Run folder names whose only remains are a lock folder (the run died before creating the folder).
+ * Private folders are `run-vitest-<pid>` (the run's cluster) and `run-vitest-<pid>-<label>`
+ * (extra clusters a test file started, see `usePrivateCluster`).
+ */
 function orphanLocks(names: string[]): string[] {
   return names
     .filter((n) => n.startsWith(PRIVATE_PREFIX) && n.endsWith('.lock') && !names.includes(n.slice(0, -5)))
@@ -66,7 +56,7 @@ async function reapAbandonedRuns(log: (line: string) => void): Promise<void> {
     return;
   }
   for (const name of [...names, ...orphanLocks(names)]) {
-    const match = /^run-vitest-(\d+)$/.exec(name);
+    const match = /^run-vitest-(\d+)(-[a-z0-9-]+)?$/.exec(name);
     if (match === null || isRunning(Number(match[1]))) continue;
     const dir = join(root, name);
     const state = await readState(join(dir, 'state.json')).catch(() => undefined);
@@ -107,7 +97,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // so another run's teardown cannot stop it underneath.
     const { state, started } = await up({ log, owner: 'test-run', retain: true });
     if (!started) log(`kube-local: reusing the running cluster at ${state.server}`);
-    project.provide('kube', fromState(state, started));
+    project.provide('kube', testEnvOf(state, started));
     return async () => {
       await releaseCluster({ log });
     };
@@ -116,7 +106,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.KW_KUBE_LOCAL_RUN_DIR = privateDir; // fault controls in this process and its workers target it
   try {
     const { state } = await up({ log, owner: 'test-run', retain: true });
-    project.provide('kube', fromState(state, true));
+    project.provide('kube', testEnvOf(state, true));
   } catch (error) {
     await releaseCluster({ log }).catch(() => false);
     await rm(privateDir, { recursive: true, force: true });

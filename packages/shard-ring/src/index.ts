@@ -1,0 +1,9 @@
+export { CallbackError, InvalidConfigError, KwError } from './errors';
+export {
+  type RangeChangeCallback,
+  SHARD_RING_DEFAULTS,
+  type ShardRingClient,
+  type ShardRingOptions,
+} from './options';
+export { rangeOf } from './ring-assignment';
+export { LEASES, type RingLease, ShardRing } from './shard-ring';

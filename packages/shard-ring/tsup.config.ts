@@ -1,0 +1,3 @@
+import { kwPackage } from '../../tsup.preset';
+
+export default kwPackage();
