@@ -1,6 +1,5 @@
 import type { DeleteOptions, KubeObject, PatchOptions, PatchType, ResolvedResource, WriteOptions } from '@kw/types';
-import { ACCEPT_JSON, resourcePath } from './api-paths';
-import { resourceLabel } from './discovery';
+import { ACCEPT_JSON, resourceLabel, resourcePath } from './api-paths';
 import { InvalidConfigError } from './errors';
 import type { ApiRequest } from './transport';
 
@@ -44,6 +43,7 @@ export function replaceRequest(
   const name = obj.metadata?.name;
   if (!name) {
     throw new InvalidConfigError(
+      'metadata.name',
       `replace ${resourceLabel(resource)}: the object has no metadata.name — set the name of the object to replace`,
       obj,
     );
@@ -68,18 +68,21 @@ export function patchRequest(
   const contentType = PATCH_CONTENT_TYPES[options.type];
   if (contentType === undefined) {
     throw new InvalidConfigError(
+      'type',
       `patch ${resourceLabel(resource)} "${name}": type ${JSON.stringify(options.type)} is not one of ${Object.keys(PATCH_CONTENT_TYPES).join(', ')}`,
       options.type,
     );
   }
   if (options.type === 'apply' && !options.fieldManager) {
     throw new InvalidConfigError(
+      'fieldManager',
       `patch ${resourceLabel(resource)} "${name}": a server-side apply needs fieldManager — name your controller, e.g. { fieldManager: 'my-controller' }`,
       options.fieldManager,
     );
   }
   if (options.type === 'json' && !Array.isArray(patch)) {
     throw new InvalidConfigError(
+      'patch',
       `patch ${resourceLabel(resource)} "${name}": a json patch is an array of operations ([{ op: 'replace', path: '/data/a', value: '1' }])`,
       patch,
     );
@@ -88,6 +91,7 @@ export function patchRequest(
   if (options.force !== undefined) {
     if (options.type !== 'apply') {
       throw new InvalidConfigError(
+        'force',
         `patch ${resourceLabel(resource)} "${name}": force only applies to type 'apply', got type '${options.type}'`,
         options.force,
       );
