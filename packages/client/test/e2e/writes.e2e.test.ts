@@ -167,7 +167,9 @@ describe('@kw/client writes on a real control plane', () => {
       .delete(configMaps, ns.name, 'recreated', { preconditions: { uid: old.metadata?.uid ?? '' } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
-    expect((error as Error).message).toContain('Precondition failed: UID in precondition');
+    expect((error as Error).message).toContain(
+      `the UID in the precondition (${old.metadata?.uid}) does not match the UID in record (${current.metadata?.uid})`,
+    );
     expect((await client.get(configMaps, ns.name, 'recreated')).metadata?.uid).toBe(current.metadata?.uid);
     await client.delete(configMaps, ns.name, 'recreated', { preconditions: { uid: current.metadata?.uid ?? '' } });
     await expect(client.get(configMaps, ns.name, 'recreated')).rejects.toBeInstanceOf(NotFoundError);
