@@ -4,7 +4,7 @@
  * subresource, dryRun, 404s and createFetcher.
  */
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
-import { kubeEnv, useNamespace } from '@kw/kube-local/e2e';
+import { kubeConfigVia, kubeEnv, startHttpFaultProxy, useNamespace } from '@kw/kube-local/e2e';
 import type { ResolvedResource } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +14,7 @@ import {
   InvalidError,
   type KubeClient,
   NotFoundError,
+  TooManyRequestsError,
 } from '../../src/index';
 
 const env = kubeEnv();
@@ -241,4 +242,49 @@ describe('@kw/client writes on a real control plane', () => {
       metadata: { name: 'fetched' },
     });
   });
+
+  it.skipIf(!env.managed)(
+    'sends the custom userAgent, retries a throttled apply after Retry-After, and never retries a throttled merge patch',
+    async () => {
+      const proxy = await startHttpFaultProxy({ seed: 15 });
+      const viaProxy = createClient({ kubeConfig: kubeConfigVia(proxy.url), userAgent: 'kw-writes-e2e/1.0' });
+      try {
+        await viaProxy.create(configMaps, ns.name, configMap('throttled', { a: '1' }));
+        let patches = 0;
+        proxy.throttle({ fraction: 1, retryAfter: 1, match: (method) => method === 'PATCH' && patches++ % 2 === 0 });
+        const applied = await viaProxy.patch<V1ConfigMap>(
+          configMaps,
+          ns.name,
+          'throttled',
+          configMap('throttled', { a: '2' }),
+          {
+            type: 'apply',
+            fieldManager: 'kw-e2e',
+            force: true,
+          },
+        );
+        expect(applied.data).toEqual({ a: '2' });
+        const merge = await viaProxy
+          .patch(configMaps, ns.name, 'throttled', { data: { a: '3' } }, { type: 'merge' })
+          .catch((e: unknown) => e);
+        expect(merge).toBeInstanceOf(TooManyRequestsError);
+        expect(merge).toMatchObject({ status: 429, verb: 'patch', retryAfterSeconds: 1 });
+
+        const log = proxy.log.filter((e) => e.path.includes('/configmaps'));
+        expect(log.map((e) => [e.method, e.status, e.throttled])).toEqual([
+          ['POST', 201, false],
+          ['PATCH', 429, true],
+          ['PATCH', 200, false],
+          ['PATCH', 429, true],
+        ]);
+        expect(new Set(proxy.log.map((e) => e.userAgent))).toEqual(new Set(['kw-writes-e2e/1.0']));
+        const [throttled, retried] = [log[1], log[2]];
+        expect((retried?.receivedAt ?? 0) - (throttled?.respondedAt ?? 0)).toBeGreaterThanOrEqual(1000);
+        expect((await client.get<V1ConfigMap>(configMaps, ns.name, 'throttled')).data).toEqual({ a: '2' });
+      } finally {
+        viaProxy.close();
+        await proxy.close();
+      }
+    },
+  );
 });
