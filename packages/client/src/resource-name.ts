@@ -1,5 +1,5 @@
 import type { ResolvedResource } from '@kw/types';
-import { type ApiResource, type ApiResourceList, topLevel, toResolved } from './discovery';
+import { type ApiResource, type ApiResourceList, topLevel, toResolved } from './discovery-documents';
 import { InvalidConfigError } from './errors';
 
 /** A resource name as a user types it, before discovery: `deployments.apps`, `ingresses.v1.networking.k8s.io`, `cm`. */

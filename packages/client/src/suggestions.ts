@@ -1,5 +1,5 @@
-import type { ApiResource, ApiResourceList } from './discovery';
-import { topLevel } from './discovery';
+import type { ApiResource, ApiResourceList } from './discovery-documents';
+import { topLevel } from './discovery-documents';
 
 /**
  * The labels of `candidates` most likely meant by `name`, best first, at most `limit`: exact
