@@ -49,7 +49,7 @@ export function replaceRequest(
     );
   }
   return {
-    ...base('replace', resource, namespace, name, options),
+    ...base('update', resource, namespace, name, options),
     method: 'PUT',
     path: objectPath(resource, namespace, name, options.subresource),
     body: JSON.stringify(obj),

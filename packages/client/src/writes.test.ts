@@ -155,7 +155,8 @@ describe('write errors', () => {
       .replace(configMaps, 'team-a', { metadata: { name: 'cfg', resourceVersion: '1' } })
       .catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(ConflictError);
-    expect(conflict).toMatchObject({ code: 'KW_CONFLICT', verb: 'replace', status: 409 });
+    // verb is the RBAC verb (update for PUT), so a 403 reads "may not update configmaps".
+    expect(conflict).toMatchObject({ code: 'KW_CONFLICT', verb: 'update', status: 409 });
     const invalid = await client.create(deployments, 'team-a', { metadata: { name: 'web' } }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(InvalidError);
     expect((invalid as Error).message).toContain(

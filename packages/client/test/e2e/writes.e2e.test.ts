@@ -4,13 +4,14 @@
  * subresource, dryRun, 404s and createFetcher.
  */
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
-import { kubeConfigVia, kubeEnv, startHttpFaultProxy, useNamespace } from '@kw/kube-local/e2e';
+import { kubeConfigVia, kubeEnv, restrictedKubeConfig, startHttpFaultProxy, useNamespace } from '@kw/kube-local/e2e';
 import type { ResolvedResource } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConflictError,
   createClient,
   createFetcher,
+  ForbiddenError,
   InvalidError,
   type KubeClient,
   NotFoundError,
@@ -70,7 +71,7 @@ describe('@kw/client writes on a real control plane', () => {
     expect(second.metadata?.resourceVersion).not.toBe(first.metadata?.resourceVersion);
     const stale = await client.replace(configMaps, ns.name, { ...first, data: { v: '3' } }).catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(ConflictError);
-    expect(stale).toMatchObject({ code: 'KW_CONFLICT', status: 409, verb: 'replace' });
+    expect(stale).toMatchObject({ code: 'KW_CONFLICT', status: 409, verb: 'update' });
     expect((stale as Error).message).toContain('the object has been modified');
     // The retry the README shows: read the fresh object, apply the change again.
     const fresh = await client.get<V1ConfigMap>(configMaps, ns.name, 'replaced');
@@ -284,6 +285,33 @@ describe('@kw/client writes on a real control plane', () => {
       } finally {
         viaProxy.close();
         await proxy.close();
+      }
+    },
+  );
+
+  it.skipIf(env.restrictedKubeconfigPath === null)(
+    'a write RBAC denies is a ForbiddenError naming the RBAC verb (create, update, patch, delete)',
+    async () => {
+      const kubeConfig = restrictedKubeConfig();
+      if (kubeConfig === undefined) return;
+      const restricted = createClient({ kubeConfig });
+      try {
+        const obj = { ...configMap('denied'), metadata: { name: 'denied', resourceVersion: '1' } };
+        const attempts = [
+          restricted.create(configMaps, ns.name, obj),
+          restricted.replace(configMaps, ns.name, obj),
+          restricted.patch(configMaps, ns.name, 'denied', { data: {} }, { type: 'merge' }),
+          restricted.delete(configMaps, ns.name, 'denied'),
+        ];
+        const errors = await Promise.all(attempts.map((p) => p.catch((e: unknown) => e)));
+        for (const [error, verb] of errors.map((e, i) => [e, ['create', 'update', 'patch', 'delete'][i]] as const)) {
+          expect(error).toBeInstanceOf(ForbiddenError);
+          expect((error as Error).message).toContain(
+            `"kw-restricted" may not ${verb} configmaps in namespace "${ns.name}" (403)`,
+          );
+        }
+      } finally {
+        restricted.close();
       }
     },
   );
