@@ -17,17 +17,29 @@ export interface WriteRequest extends ApiRequest {
   idempotent: boolean;
 }
 
-/** `POST` of a new object. Never retried: a lost answer could hide a created object. */
+/**
+ * `POST` of a new object to the collection, or with `subresource` to the object's subresource
+ * (`pods/<name>/eviction`, `serviceaccounts/<name>/token`; `obj.metadata.name` names the object).
+ * Never retried: a lost answer could hide a created object.
+ */
 export function createRequest(
   resource: ResolvedResource,
   namespace: string | undefined,
   obj: KubeObject,
   options: WriteOptions,
 ): WriteRequest {
+  const name = obj.metadata?.name;
+  if (options.subresource && !name) {
+    throw new InvalidConfigError(
+      'metadata.name',
+      `create ${resourceLabel(resource)}/${options.subresource}: the object has no metadata.name — set it to the name of the object whose ${options.subresource} to create`,
+      obj,
+    );
+  }
   return {
-    ...base('create', resource, namespace, obj.metadata?.name, options),
+    ...base('create', resource, namespace, name, options),
     method: 'POST',
-    path: objectPath(resource, namespace, undefined, options.subresource),
+    path: objectPath(resource, namespace, options.subresource ? name : undefined, options.subresource),
     body: JSON.stringify(obj),
     idempotent: false,
   };
