@@ -116,10 +116,11 @@ export class KubeClient implements KubeClientShape {
   }
 
   /**
-   * Opens a WATCH when iterated; yields one batch of events per received chunk. Returns when the
-   * server ends the stream or `options.signal` aborts (no error); throws a typed error for a non-2xx
-   * start, a dropped connection (`NetworkError`) or a malformed line (`DecodeError`). Breaking out of
-   * the loop destroys the socket.
+   * Opens a WATCH when iterated; yields the events decoded since the previous `next()` as one batch.
+   * Returns when the server ends the stream or `options.signal` aborts (no error); throws a typed
+   * error for an ERROR event (its Status mapped by `toApiError`, verb `watch`: `GoneError` for 410
+   * `Expired`), a non-2xx start, a dropped connection (`NetworkError`) or a malformed line
+   * (`DecodeError`). Breaking out of the loop destroys the socket.
    */
   watch<T extends KubeObject = KubeObject>(
     resource: ResolvedResource,
