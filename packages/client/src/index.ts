@@ -31,4 +31,5 @@ export { RateLimiter } from './rate-limiter';
 export { parseRetryAfter } from './retry-after';
 export type { ErrorResponse, FailedRequest } from './to-api-error';
 export { toApiError } from './to-api-error';
+export type { DecodedWatchEvent } from './watch-decoder';
 export { WatchDecoder } from './watch-decoder';
