@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ApiStatus, KwErrorCode } from '@kw/types';
+import type { ApiErrorShape, ApiStatus, InvalidConfigErrorShape, KwErrorCode } from '@kw/types';
 
 /** Base class of every error `@kw/client` throws: an `Error` with a stable {@link KwErrorCode}. */
 export class KwError extends Error {
@@ -15,10 +15,19 @@ export class KwError extends Error {
   }
 }
 
-/** An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a namespace for a cluster-scoped resource). */
-export class InvalidConfigError extends KwError {
-  constructor(message: string, value?: unknown, cause?: unknown) {
+/**
+ * An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a
+ * namespace for a cluster-scoped resource, a patch without its `fieldManager`); `field` names it
+ * (`qps`, `retryAfter.maxRetries`, `namespace`, `fieldManager`) and `value` holds what was given.
+ */
+export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
+  declare readonly code: 'KW_INVALID_CONFIG';
+  /** The option or argument, e.g. `requestTimeoutMs`, `metadata.name`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, value: unknown, cause?: unknown) {
     super('KW_INVALID_CONFIG', message, cause === undefined ? { value } : { value, cause });
+    this.field = field;
   }
 }
 

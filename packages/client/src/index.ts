@@ -1,7 +1,6 @@
 export { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, resourcePath } from './api-paths';
 export { createClient, KubeClient } from './client';
-export type { ClientOptions } from './client-options';
-export { CLIENT_DEFAULTS } from './client-options';
+export type { Clock } from './clock';
 export type { ApiErrorContext } from './errors';
 export {
   AbortedError,
@@ -14,7 +13,6 @@ export {
   InvalidConfigError,
   InvalidError,
   isApiError,
-  KwError,
   NetworkError,
   NotFoundError,
   ServerError,
@@ -26,9 +24,12 @@ export {
 export type { FetcherOptions } from './fetcher';
 export { createFetcher } from './fetcher';
 export { listAll } from './list-all';
-export type { Clock, RateLimiterOptions } from './rate-limiter';
+export type { ClientOptions } from './options';
+export { CLIENT_DEFAULTS } from './options';
+export type { RateLimiterOptions } from './rate-limiter';
 export { RateLimiter } from './rate-limiter';
 export { parseRetryAfter } from './retry-after';
 export type { ErrorResponse, FailedRequest } from './to-api-error';
 export { toApiError } from './to-api-error';
+export type { DecodedWatchEvent } from './watch-decoder';
 export { WatchDecoder } from './watch-decoder';

@@ -1,5 +1,5 @@
 import type { ResolvedResource } from '@kw/types';
-import { type ApiResource, type ApiResourceList, topLevel, toResolved } from './discovery';
+import { type ApiResource, type ApiResourceList, topLevel, toResolved } from './discovery-documents';
 import { InvalidConfigError } from './errors';
 
 /** A resource name as a user types it, before discovery: `deployments.apps`, `ingresses.v1.networking.k8s.io`, `cm`. */
@@ -33,12 +33,12 @@ const FORMAT =
  */
 export function parseResourceName(text: string): ResourceName {
   const lower = text.trim().toLowerCase();
-  if (lower === '') throw new InvalidConfigError(`resource "${text}": empty — ${FORMAT}`, text);
+  if (lower === '') throw new InvalidConfigError('resource', `resource "${text}": empty — ${FORMAT}`, text);
   const segments = lower.split('.');
   const bad = segments.findIndex((s) => !SEGMENT.test(s));
   if (bad !== -1) {
     const problem = segments[bad] === '' ? 'empty segment' : `invalid segment "${segments[bad]}"`;
-    throw new InvalidConfigError(`resource "${text}": ${problem} — ${FORMAT}`, text);
+    throw new InvalidConfigError('resource', `resource "${text}": ${problem} — ${FORMAT}`, text);
   }
   const [name, ...rest] = segments as [string, ...string[]];
   if (rest.length === 0) return { text, name };

@@ -1,5 +1,5 @@
+import type { Clock } from './clock';
 import { AbortedError, isApiError } from './errors';
-import type { Clock } from './rate-limiter';
 
 /** Options of {@link retryRead}. */
 export interface RetryReadOptions {

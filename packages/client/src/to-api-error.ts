@@ -17,7 +17,7 @@ import { parseRetryAfter } from './retry-after';
 
 /** The request an error response answered, for the error's fields and message. */
 export interface FailedRequest {
-  /** `list`, `watch`, `get`, `discover`, `create`, `replace`, `patch`, `delete`... */
+  /** `list`, `watch`, `get`, `discover`, `create`, `update` (PUT), `patch`, `delete`... */
   verb: string;
   /** `configmaps`, `deployments.apps`. */
   resource: string;

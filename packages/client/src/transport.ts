@@ -16,7 +16,7 @@ import { describe, toApiError } from './to-api-error';
 
 /** One request to the API server, described for the wire and for error messages. */
 export interface ApiRequest {
-  /** `list`, `watch`, `get`, `discover`, `create`, `replace`, `patch`, `delete`. */
+  /** `list`, `watch`, `get`, `discover`, or the RBAC verb of a write: `create`, `update` (PUT), `patch`, `delete`. */
   verb: string;
   /** HTTP method; default `GET`. */
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -68,7 +68,7 @@ describe('WatchDecoder', () => {
         expect(decodeChunks(chunks)).toEqual(events);
       }),
     );
-  });
+  }, 60_000); // CPU-bound (100 runs); generous for a loaded shared machine
 
   it('skips blank lines', () => {
     expect(decodeChunks([Buffer.from(`\n\r\n${line('ADDED', configMap('a'))}\n`)])).toHaveLength(1);

@@ -1,6 +1,5 @@
 import type { DeleteOptions, KubeObject, PatchOptions, PatchType, ResolvedResource, WriteOptions } from '@kw/types';
-import { ACCEPT_JSON, resourcePath } from './api-paths';
-import { resourceLabel } from './discovery';
+import { ACCEPT_JSON, resourceLabel, resourcePath } from './api-paths';
 import { InvalidConfigError } from './errors';
 import type { ApiRequest } from './transport';
 
@@ -18,17 +17,29 @@ export interface WriteRequest extends ApiRequest {
   idempotent: boolean;
 }
 
-/** `POST` of a new object. Never retried: a lost answer could hide a created object. */
+/**
+ * `POST` of a new object to the collection, or with `subresource` to the object's subresource
+ * (`pods/<name>/eviction`, `serviceaccounts/<name>/token`; `obj.metadata.name` names the object).
+ * Never retried: a lost answer could hide a created object.
+ */
 export function createRequest(
   resource: ResolvedResource,
   namespace: string | undefined,
   obj: KubeObject,
   options: WriteOptions,
 ): WriteRequest {
+  const name = obj.metadata?.name;
+  if (options.subresource && !name) {
+    throw new InvalidConfigError(
+      'metadata.name',
+      `create ${resourceLabel(resource)}/${options.subresource}: the object has no metadata.name — set it to the name of the object whose ${options.subresource} to create`,
+      obj,
+    );
+  }
   return {
-    ...base('create', resource, namespace, obj.metadata?.name, options),
+    ...base('create', resource, namespace, name, options),
     method: 'POST',
-    path: objectPath(resource, namespace, undefined, options.subresource),
+    path: objectPath(resource, namespace, options.subresource ? name : undefined, options.subresource),
     body: JSON.stringify(obj),
     idempotent: false,
   };
@@ -44,12 +55,13 @@ export function replaceRequest(
   const name = obj.metadata?.name;
   if (!name) {
     throw new InvalidConfigError(
+      'metadata.name',
       `replace ${resourceLabel(resource)}: the object has no metadata.name — set the name of the object to replace`,
       obj,
     );
   }
   return {
-    ...base('replace', resource, namespace, name, options),
+    ...base('update', resource, namespace, name, options),
     method: 'PUT',
     path: objectPath(resource, namespace, name, options.subresource),
     body: JSON.stringify(obj),
@@ -68,18 +80,21 @@ export function patchRequest(
   const contentType = PATCH_CONTENT_TYPES[options.type];
   if (contentType === undefined) {
     throw new InvalidConfigError(
+      'type',
       `patch ${resourceLabel(resource)} "${name}": type ${JSON.stringify(options.type)} is not one of ${Object.keys(PATCH_CONTENT_TYPES).join(', ')}`,
       options.type,
     );
   }
   if (options.type === 'apply' && !options.fieldManager) {
     throw new InvalidConfigError(
+      'fieldManager',
       `patch ${resourceLabel(resource)} "${name}": a server-side apply needs fieldManager — name your controller, e.g. { fieldManager: 'my-controller' }`,
       options.fieldManager,
     );
   }
   if (options.type === 'json' && !Array.isArray(patch)) {
     throw new InvalidConfigError(
+      'patch',
       `patch ${resourceLabel(resource)} "${name}": a json patch is an array of operations ([{ op: 'replace', path: '/data/a', value: '1' }])`,
       patch,
     );
@@ -88,6 +103,7 @@ export function patchRequest(
   if (options.force !== undefined) {
     if (options.type !== 'apply') {
       throw new InvalidConfigError(
+        'force',
         `patch ${resourceLabel(resource)} "${name}": force only applies to type 'apply', got type '${options.type}'`,
         options.force,
       );

@@ -52,6 +52,21 @@ describe('write requests on the wire', () => {
     expect(JSON.parse(request?.body ?? '')).toEqual(cm);
   });
 
+  it('creates a subresource of the named object with POST (an eviction)', async () => {
+    const pods = { ...configMaps, resource: 'pods', kind: 'Pod' };
+    await client.create(
+      pods,
+      'team-a',
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1' } },
+      {
+        subresource: 'eviction',
+      },
+    );
+    expect(server.requests.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/api/v1/namespaces/team-a/pods/web-1/eviction'],
+    ]);
+  });
+
   it('replaces with PUT to the object, or to its status subresource', async () => {
     const stored = { ...cm, metadata: { name: 'cfg', resourceVersion: '7' } };
     await client.replace(configMaps, 'team-a', stored);
@@ -155,7 +170,8 @@ describe('write errors', () => {
       .replace(configMaps, 'team-a', { metadata: { name: 'cfg', resourceVersion: '1' } })
       .catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(ConflictError);
-    expect(conflict).toMatchObject({ code: 'KW_CONFLICT', verb: 'replace', status: 409 });
+    // verb is the RBAC verb (update for PUT), so a 403 reads "may not update configmaps".
+    expect(conflict).toMatchObject({ code: 'KW_CONFLICT', verb: 'update', status: 409 });
     const invalid = await client.create(deployments, 'team-a', { metadata: { name: 'web' } }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(InvalidError);
     expect((invalid as Error).message).toContain(

@@ -4,16 +4,18 @@
  * subresource, dryRun, 404s and createFetcher.
  */
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
-import { kubeEnv, useNamespace } from '@kw/kube-local/e2e';
+import { kubeConfigVia, kubeEnv, restrictedKubeConfig, startHttpFaultProxy, useNamespace } from '@kw/kube-local/e2e';
 import type { ResolvedResource } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConflictError,
   createClient,
   createFetcher,
+  ForbiddenError,
   InvalidError,
   type KubeClient,
   NotFoundError,
+  TooManyRequestsError,
 } from '../../src/index';
 
 const env = kubeEnv();
@@ -69,7 +71,7 @@ describe('@kw/client writes on a real control plane', () => {
     expect(second.metadata?.resourceVersion).not.toBe(first.metadata?.resourceVersion);
     const stale = await client.replace(configMaps, ns.name, { ...first, data: { v: '3' } }).catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(ConflictError);
-    expect(stale).toMatchObject({ code: 'KW_CONFLICT', status: 409, verb: 'replace' });
+    expect(stale).toMatchObject({ code: 'KW_CONFLICT', status: 409, verb: 'update' });
     expect((stale as Error).message).toContain('the object has been modified');
     // The retry the README shows: read the fresh object, apply the change again.
     const fresh = await client.get<V1ConfigMap>(configMaps, ns.name, 'replaced');
@@ -167,7 +169,9 @@ describe('@kw/client writes on a real control plane', () => {
       .delete(configMaps, ns.name, 'recreated', { preconditions: { uid: old.metadata?.uid ?? '' } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
-    expect((error as Error).message).toContain('Precondition failed: UID in precondition');
+    expect((error as Error).message).toContain(
+      `the UID in the precondition (${old.metadata?.uid}) does not match the UID in record (${current.metadata?.uid})`,
+    );
     expect((await client.get(configMaps, ns.name, 'recreated')).metadata?.uid).toBe(current.metadata?.uid);
     await client.delete(configMaps, ns.name, 'recreated', { preconditions: { uid: current.metadata?.uid ?? '' } });
     await expect(client.get(configMaps, ns.name, 'recreated')).rejects.toBeInstanceOf(NotFoundError);
@@ -239,4 +243,76 @@ describe('@kw/client writes on a real control plane', () => {
       metadata: { name: 'fetched' },
     });
   });
+
+  it.skipIf(!env.managed)(
+    'sends the custom userAgent, retries a throttled apply after Retry-After, and never retries a throttled merge patch',
+    async () => {
+      const proxy = await startHttpFaultProxy({ seed: 15 });
+      const viaProxy = createClient({ kubeConfig: kubeConfigVia(proxy.url), userAgent: 'kw-writes-e2e/1.0' });
+      try {
+        await viaProxy.create(configMaps, ns.name, configMap('throttled', { a: '1' }));
+        let patches = 0;
+        proxy.throttle({ fraction: 1, retryAfter: 1, match: (method) => method === 'PATCH' && patches++ % 2 === 0 });
+        const applied = await viaProxy.patch<V1ConfigMap>(
+          configMaps,
+          ns.name,
+          'throttled',
+          configMap('throttled', { a: '2' }),
+          {
+            type: 'apply',
+            fieldManager: 'kw-e2e',
+            force: true,
+          },
+        );
+        expect(applied.data).toEqual({ a: '2' });
+        const merge = await viaProxy
+          .patch(configMaps, ns.name, 'throttled', { data: { a: '3' } }, { type: 'merge' })
+          .catch((e: unknown) => e);
+        expect(merge).toBeInstanceOf(TooManyRequestsError);
+        expect(merge).toMatchObject({ status: 429, verb: 'patch', retryAfterSeconds: 1 });
+
+        const log = proxy.log.filter((e) => e.path.includes('/configmaps'));
+        expect(log.map((e) => [e.method, e.status, e.throttled])).toEqual([
+          ['POST', 201, false],
+          ['PATCH', 429, true],
+          ['PATCH', 200, false],
+          ['PATCH', 429, true],
+        ]);
+        expect(new Set(proxy.log.map((e) => e.userAgent))).toEqual(new Set(['kw-writes-e2e/1.0']));
+        const [throttled, retried] = [log[1], log[2]];
+        expect((retried?.receivedAt ?? 0) - (throttled?.respondedAt ?? 0)).toBeGreaterThanOrEqual(1000);
+        expect((await client.get<V1ConfigMap>(configMaps, ns.name, 'throttled')).data).toEqual({ a: '2' });
+      } finally {
+        viaProxy.close();
+        await proxy.close();
+      }
+    },
+  );
+
+  it.skipIf(env.restrictedKubeconfigPath === null)(
+    'a write RBAC denies is a ForbiddenError naming the RBAC verb (create, update, patch, delete)',
+    async () => {
+      const kubeConfig = restrictedKubeConfig();
+      if (kubeConfig === undefined) return;
+      const restricted = createClient({ kubeConfig });
+      try {
+        const obj = { ...configMap('denied'), metadata: { name: 'denied', resourceVersion: '1' } };
+        const attempts = [
+          restricted.create(configMaps, ns.name, obj),
+          restricted.replace(configMaps, ns.name, obj),
+          restricted.patch(configMaps, ns.name, 'denied', { data: {} }, { type: 'merge' }),
+          restricted.delete(configMaps, ns.name, 'denied'),
+        ];
+        const errors = await Promise.all(attempts.map((p) => p.catch((e: unknown) => e)));
+        for (const [error, verb] of errors.map((e, i) => [e, ['create', 'update', 'patch', 'delete'][i]] as const)) {
+          expect(error).toBeInstanceOf(ForbiddenError);
+          expect((error as Error).message).toContain(
+            `"kw-restricted" may not ${verb} configmaps in namespace "${ns.name}" (403)`,
+          );
+        }
+      } finally {
+        restricted.close();
+      }
+    },
+  );
 });

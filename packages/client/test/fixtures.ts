@@ -1,0 +1,109 @@
+import type { ResolvedResource, WatchEvent } from '@kw/types';
+import type { Clock } from '../src/index';
+
+export const configMaps: ResolvedResource = {
+  group: '',
+  version: 'v1',
+  resource: 'configmaps',
+  kind: 'ConfigMap',
+  namespaced: true,
+  verbs: ['get', 'list', 'watch'],
+};
+export const leases: ResolvedResource = {
+  ...configMaps,
+  group: 'coordination.k8s.io',
+  resource: 'leases',
+  kind: 'Lease',
+};
+export const nodes: ResolvedResource = { ...configMaps, resource: 'nodes', kind: 'Node', namespaced: false };
+
+export const coreDiscovery = {
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
+  resources: [
+    {
+      name: 'configmaps',
+      singularName: 'configmap',
+      namespaced: true,
+      kind: 'ConfigMap',
+      verbs: ['get', 'list', 'watch'],
+      shortNames: ['cm'],
+    },
+    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'] },
+    { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'watch'] },
+  ],
+};
+export const leaseDiscovery = {
+  kind: 'APIResourceList',
+  groupVersion: 'coordination.k8s.io/v1',
+  resources: [
+    {
+      name: 'leases',
+      singularName: 'lease',
+      namespaced: true,
+      kind: 'Lease',
+      verbs: ['get', 'list', 'watch', 'update'],
+    },
+  ],
+};
+
+/** Collects every batch of a watch. */
+export async function collect<T extends WatchEvent>(iterable: AsyncIterable<T[]>): Promise<T[][]> {
+  const batches: T[][] = [];
+  for await (const batch of iterable) batches.push(batch);
+  return batches;
+}
+
+/** A clock whose time moves only on `advance`; `fireEarly` runs pending timers without moving it. */
+export class ManualClock implements Clock {
+  #now = 0;
+  #next = 1;
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): number {
+    const handle = this.#next++;
+    this.#timers.set(handle, { at: this.#now + ms, callback });
+    return handle;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** When the pending timers are due, in creation order. */
+  get pending(): number[] {
+    return [...this.#timers.values()].map((t) => t.at);
+  }
+
+  /** Moves time forward by `ms` and runs the timers then due. */
+  advance(ms: number): void {
+    this.#now += ms;
+    for (const [handle, timer] of [...this.#timers]) {
+      if (timer.at > this.#now) continue;
+      this.#timers.delete(handle);
+      timer.callback();
+    }
+  }
+
+  /** Runs every pending timer now, as a timer firing early would. */
+  fireEarly(): void {
+    for (const [handle, timer] of [...this.#timers]) {
+      this.#timers.delete(handle);
+      timer.callback();
+    }
+  }
+}
+
+/** Waits (in real time, on I/O) until `predicate` holds; fails after `timeoutMs` so a broken test cannot hang. */
+export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`until: the condition did not hold within ${timeoutMs}ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
