@@ -101,25 +101,24 @@ describe('CachedStore configuration', () => {
   });
 
   it.each([
-    [{ fetch: undefined }, /fetch must be a function/],
-    [{ ttlMs: 0 }, /ttlMs must be a positive integer, got 0/],
-    [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],
-    [{ maxEntries: -1 }, /maxEntries must be a positive integer/],
-    [{ maxEntries: Number.POSITIVE_INFINITY }, /unbounded — set maxBytes/],
-    [{ maxBytes: 0 }, /maxBytes must be a positive integer/],
-    [{ concurrency: 0 }, /concurrency must be a positive integer/],
-    [{ keyCount: 0 }, /keyCount must be a positive integer/],
-    [{ sizeOf: 5 }, /sizeOf must be a function/],
-    [{ clock: {} }, /clock must have a now\(\) method/],
-  ])('rejects invalid options %j', (bad, message) => {
+    [{ fetch: undefined }, 'fetch', /^fetch: must be a function/],
+    [{ ttlMs: 0 }, 'ttlMs', /^ttlMs: must be a positive integer, got 0$/],
+    [{ ttlMs: 1.5 }, 'ttlMs', /^ttlMs: must be a positive integer/],
+    [{ maxEntries: -1 }, 'maxEntries', /^maxEntries: must be a positive integer/],
+    [{ maxEntries: Number.POSITIVE_INFINITY }, 'maxEntries', /unbounded — set maxBytes/],
+    [{ maxBytes: 0 }, 'maxBytes', /^maxBytes: must be a positive integer/],
+    [{ concurrency: 0 }, 'concurrency', /^concurrency: must be a positive integer/],
+    [{ keyCount: 0 }, 'keyCount', /^keyCount: must be a positive integer/],
+    [{ sizeOf: 5 }, 'sizeOf', /^sizeOf: must be a function/],
+    [{ clock: {} }, 'clock', /^clock: must have a now\(\) method/],
+    [{ signal: 'stop' }, 'signal', /^signal: must be an AbortSignal/],
+  ])('rejects invalid options %j, naming the field and the value', (bad, field, message) => {
     const make = () => new CachedStore({ fetch: async () => undefined, ...(bad as object) } as CachedStoreOptions);
     expect(make).toThrow(InvalidConfigError);
     expect(make).toThrow(message);
-    try {
-      make();
-    } catch (error) {
-      expect((error as InvalidConfigError).code).toBe('KW_INVALID_CONFIG');
-    }
+    expect(make).toThrow(
+      expect.objectContaining({ code: 'KW_INVALID_CONFIG', field, value: (bad as Record<string, unknown>)[field] }),
+    );
   });
 
   it('accepts an unbounded entry count when bytes are bounded', () => {
@@ -428,7 +427,7 @@ describe('CachedStore fetching', () => {
     expect(await s.size()).toBe(3);
   });
 
-  it('rejects the read with the fetch error, reports it once, and retries on the next read', async () => {
+  it('rejects a failed fetch (get: as a partial read; getById: as is), reports it once, and retries on the next read', async () => {
     const error = Object.assign(new Error('forbidden'), { code: 'KW_FORBIDDEN' as const });
     let fail = true;
     const fetch = vi.fn<ObjectFetcher<Secret>>(async (_ns, name) => {
@@ -440,7 +439,12 @@ describe('CachedStore fetching', () => {
     const s = new CachedStore<Secret>({ fetch, onError });
     s.add(secret('a'), ['k']);
     const reads = [s.get(['k']), s.getById('ns/a')];
-    await expect(reads[0]).rejects.toBe(error);
+    await expect(reads[0]).rejects.toMatchObject({
+      code: 'KW_PARTIAL_READ',
+      objects: [],
+      failures: [{ id: 'ns/a', error }],
+      cause: error,
+    });
     await expect(reads[1]).rejects.toBe(error);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onError).toHaveBeenCalledWith(error);
@@ -458,7 +462,7 @@ describe('CachedStore fetching', () => {
       },
     });
     s.add(secret('a'), ['k']);
-    await expect(s.list()).rejects.toBe(error);
+    await expect(s.list()).rejects.toMatchObject({ code: 'KW_PARTIAL_READ', cause: error });
   });
 
   it('never runs more than `concurrency` fetches at once and still answers every object', async () => {
