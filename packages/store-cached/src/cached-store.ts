@@ -4,7 +4,7 @@ import { KeyCountError } from './errors';
 import { Limiter } from './limiter';
 import { identityOf, splitObjectId } from './object-id';
 import { CACHED_STORE_DEFAULTS, type CachedStoreOptions, validate } from './options';
-import { PartialReadError, type ReadFailure, ReadAbortedError } from './read-errors';
+import { PartialReadError, ReadAbortedError, type ReadFailure } from './read-errors';
 import { RefIndex } from './ref-index';
 
 /** Counters and gauges to size a {@link CachedStore}'s cache. Counters are cumulative (not reset by `clear()`). */
@@ -261,7 +261,12 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
 
   /** Serves `refs` from the cache, fetching the rest; waits until every fetch settled or the read aborted. */
   async #resolve(refs: readonly Ref[], what: string, signal: AbortSignal | undefined): Promise<Outcome<T>> {
-    const stop = signal === undefined ? this.#signal : this.#signal === undefined ? signal : AbortSignal.any([signal, this.#signal]);
+    const stop =
+      signal === undefined
+        ? this.#signal
+        : this.#signal === undefined
+          ? signal
+          : AbortSignal.any([signal, this.#signal]);
     if (stop?.aborted) throw new ReadAbortedError(what, stop.reason);
     const found: (T | undefined)[] = new Array(refs.length);
     const waits: { index: number; flight: Flight<T> }[] = [];

@@ -50,7 +50,11 @@ export interface CachedStoreOptions<T extends KubeObject = KubeObject> {
 /** Throws {@link InvalidConfigError} naming the first invalid option. */
 export function validate<T extends KubeObject>(options: CachedStoreOptions<T>): void {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidConfigError('options', `must be an object with at least { fetch }, got ${String(options)}`, options);
+    throw new InvalidConfigError(
+      'options',
+      `must be an object with at least { fetch }, got ${String(options)}`,
+      options,
+    );
   }
   if (typeof options.fetch !== 'function') {
     throw new InvalidConfigError(

@@ -41,8 +41,13 @@ export class ReadAbortedError extends KwError {
   declare readonly code: 'KW_ABORTED';
 
   constructor(what: string, reason: unknown) {
-    super('KW_ABORTED', `${what} was aborted before its bodies were fetched — the store or the caller cancelled it`, reason, {
-      cause: reason,
-    });
+    super(
+      'KW_ABORTED',
+      `${what} was aborted before its bodies were fetched — the store or the caller cancelled it`,
+      reason,
+      {
+        cause: reason,
+      },
+    );
   }
 }

@@ -12,7 +12,11 @@ export interface MemoryStoreOptions {
 /** Throws {@link InvalidConfigError} naming the first invalid option. */
 export function validate(options: MemoryStoreOptions): void {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidConfigError('options', `must be an object (e.g. { keyCount: 2 }), got ${String(options)}`, options);
+    throw new InvalidConfigError(
+      'options',
+      `must be an object (e.g. { keyCount: 2 }), got ${String(options)}`,
+      options,
+    );
   }
   const { keyCount } = options;
   if (keyCount !== undefined && !(Number.isInteger(keyCount) && keyCount > 0)) {
