@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { until } from '@kw/test-utils';
 import type { KubeObject, ResolvedResource, WatchEvent } from '@kw/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson, status, watchLine } from '../test/fake-api-server';
@@ -127,11 +128,6 @@ class ManualClock implements Clock {
       timer.callback();
     }
   }
-}
-
-/** Waits (in real time, on I/O) until `predicate` holds. */
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 describe('createClient', () => {
