@@ -46,7 +46,7 @@ class Leaf<T> {
  * size): emptied branches are pruned, so a lookup never walks a dead branch. Writes cost
  * O(keyCount). Besides the Promise-based {@link Store} reads it offers synchronous ones
  * (`getSync`, `getByIdSync`, `listSync`, `sizeSync`); writes complete synchronously and throw
- * synchronously.
+ * synchronously, and `replace(diff)` commits a relist's diff atomically for readers.
  *
  * Order (deterministic: the same operations give the same order):
  * - `get`: grouped by key path, each key segment in the order it was first created under its
