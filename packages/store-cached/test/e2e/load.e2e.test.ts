@@ -14,10 +14,10 @@ import {
   startHttpFaultProxy,
   useNamespace,
 } from '@kw/kube-local/e2e';
-import { pool } from '@kw/test-utils';
+import { pool, until } from '@kw/test-utils';
 import type { ObjectFetcher, ResolvedResource } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachedStore, PartialReadError } from '../../src/index';
+import { CachedStore, PartialReadError, ReadAbortedError } from '../../src/index';
 
 const COUNT = 200;
 const CAP = 5;
@@ -88,8 +88,13 @@ describe.skipIf(!faultsAvailable())('CachedStore under real load', () => {
   });
 
   /** A store that knows every ConfigMap's identity (as after a metadata-only watch) and caches no body yet. */
-  function coldStore(): CachedStore<V1ConfigMap> {
-    const store = new CachedStore<V1ConfigMap>({ fetch, concurrency: CAP, maxEntries: COUNT });
+  function coldStore(signal?: AbortSignal): CachedStore<V1ConfigMap> {
+    const store = new CachedStore<V1ConfigMap>({
+      fetch,
+      concurrency: CAP,
+      maxEntries: COUNT,
+      ...(signal === undefined ? {} : { signal }),
+    });
     for (let i = 0; i < COUNT; i++) {
       store.add({ metadata: { namespace: ns.name, name: name(i), resourceVersion: '1' } }, [name(i)]);
     }
@@ -133,5 +138,21 @@ describe.skipIf(!faultsAvailable())('CachedStore under real load', () => {
     } finally {
       proxy.unthrottle();
     }
+  });
+
+  it('stops sending GETs once the store signal aborts a cold list, and rejects it with KW_ABORTED', async () => {
+    const controller = new AbortController();
+    const after = proxy.log.at(-1)?.seq ?? 0;
+    const gets = () => proxy.log.filter((e) => e.seq > after && /\/configmaps\/cm-\d+$/.test(e.path)).length;
+    const read = coldStore(controller.signal).list();
+    await until(() => gets() >= 20, { what: '20 GETs at the apiserver' });
+    const atAbort = gets();
+    controller.abort(new Error('shutting down'));
+    await expect(read).rejects.toBeInstanceOf(ReadAbortedError);
+    await until(() => counted.inFlight === 0, { what: 'the cancelled fetches to settle' });
+    const sent = gets();
+    // Only the fetches already running when it aborted reached the apiserver; the queued ones never started.
+    expect(sent).toBeLessThanOrEqual(atAbort + CAP);
+    expect(sent).toBeLessThan(COUNT);
   });
 });
