@@ -1,3 +1,5 @@
+export type { ContractObject } from './contract-object';
 export { pool } from './pool';
-export { type ContractObject, describeStoreContract, type StoreContractEnv } from './store-contract';
+export { describeStoreContract } from './store-contract';
+export type { StoreContractEnv } from './store-harness';
 export { type UntilOptions, until } from './until';
