@@ -1,3 +1,4 @@
+import { until } from '@kw/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson, status } from '../test/fake-api-server';
 import {
@@ -130,11 +131,6 @@ afterEach(async () => {
   client.close();
   await server.stop();
 });
-
-/** Waits (in real time, on I/O) until `predicate` holds. */
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 1));
-}
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(

@@ -1,6 +1,13 @@
 import type { KubeObject, ObjectFetcher } from '@kw/types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CACHED_STORE_DEFAULTS, CachedStore, type CachedStoreOptions, InvalidConfigError } from './index';
+import {
+  CACHED_STORE_DEFAULTS,
+  CachedStore,
+  type CachedStoreOptions,
+  InvalidConfigError,
+  PartialReadError,
+  ReadAbortedError,
+} from './index';
 
 interface Secret extends KubeObject {
   data?: Record<string, string>;
@@ -101,25 +108,24 @@ describe('CachedStore configuration', () => {
   });
 
   it.each([
-    [{ fetch: undefined }, /fetch must be a function/],
-    [{ ttlMs: 0 }, /ttlMs must be a positive integer, got 0/],
-    [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],
-    [{ maxEntries: -1 }, /maxEntries must be a positive integer/],
-    [{ maxEntries: Number.POSITIVE_INFINITY }, /unbounded — set maxBytes/],
-    [{ maxBytes: 0 }, /maxBytes must be a positive integer/],
-    [{ concurrency: 0 }, /concurrency must be a positive integer/],
-    [{ keyCount: 0 }, /keyCount must be a positive integer/],
-    [{ sizeOf: 5 }, /sizeOf must be a function/],
-    [{ clock: {} }, /clock must have a now\(\) method/],
-  ])('rejects invalid options %j', (bad, message) => {
+    [{ fetch: undefined }, 'fetch', /^fetch: must be a function/],
+    [{ ttlMs: 0 }, 'ttlMs', /^ttlMs: must be a positive integer, got 0$/],
+    [{ ttlMs: 1.5 }, 'ttlMs', /^ttlMs: must be a positive integer/],
+    [{ maxEntries: -1 }, 'maxEntries', /^maxEntries: must be a positive integer/],
+    [{ maxEntries: Number.POSITIVE_INFINITY }, 'maxEntries', /unbounded — set maxBytes/],
+    [{ maxBytes: 0 }, 'maxBytes', /^maxBytes: must be a positive integer/],
+    [{ concurrency: 0 }, 'concurrency', /^concurrency: must be a positive integer/],
+    [{ keyCount: 0 }, 'keyCount', /^keyCount: must be a positive integer/],
+    [{ sizeOf: 5 }, 'sizeOf', /^sizeOf: must be a function/],
+    [{ clock: {} }, 'clock', /^clock: must have a now\(\) method/],
+    [{ signal: 'stop' }, 'signal', /^signal: must be an AbortSignal/],
+  ])('rejects invalid options %j, naming the field and the value', (bad, field, message) => {
     const make = () => new CachedStore({ fetch: async () => undefined, ...(bad as object) } as CachedStoreOptions);
     expect(make).toThrow(InvalidConfigError);
     expect(make).toThrow(message);
-    try {
-      make();
-    } catch (error) {
-      expect((error as InvalidConfigError).code).toBe('KW_INVALID_CONFIG');
-    }
+    expect(make).toThrow(
+      expect.objectContaining({ code: 'KW_INVALID_CONFIG', field, value: (bad as Record<string, unknown>)[field] }),
+    );
   });
 
   it('accepts an unbounded entry count when bytes are bounded', () => {
@@ -127,84 +133,10 @@ describe('CachedStore configuration', () => {
   });
 });
 
-describe('CachedStore identity and keys', () => {
-  it('rejects writes with the wrong number of keys once the count is known', () => {
-    const s = store(fakeApi());
-    s.add(secret('a'), ['x', 'y']);
-    expect(() => s.add(secret('b'), ['x'])).toThrow(expect.objectContaining({ code: 'KW_KEY_COUNT', expected: 2 }));
-    expect(() => s.update(secret('b'), ['x', 'y', 'z'])).toThrow(/indexes 2/);
-  });
+// Identity, moves, deletes, order, partial keys, rejections and replace() atomicity are proven by
+// the shared Store contract (cached-store.contract.test.ts); this file covers the cache and fetching.
 
-  it('rejects writes with no keys and objects without a name', () => {
-    const s = store(fakeApi(), { keyCount: 1 });
-    expect(() => s.add(secret('a'), [])).toThrow(expect.objectContaining({ code: 'KW_KEY_COUNT', expected: 1 }));
-    expect(() => s.add({ metadata: { namespace: 'ns' } }, ['x'])).toThrow(
-      expect.objectContaining({ code: 'KW_MISSING_IDENTITY' }),
-    );
-    expect(() => s.delete({ kind: 'Secret' })).toThrow(/has no metadata.name/);
-  });
-
-  it('rejects lookups with no keys or more keys than indexed', async () => {
-    const s = store(fakeApi(), { keyCount: 2 });
-    await expect(s.get([])).rejects.toMatchObject({ code: 'KW_KEY_COUNT' });
-    await expect(s.get(['a', 'b', 'c'])).rejects.toMatchObject({ code: 'KW_KEY_COUNT', expected: 2 });
-  });
-
-  it('answers full and partial key lookups in first-insertion order per segment', async () => {
-    const api = fakeApi();
-    const s = store(api);
-    for (const [name, keys] of [
-      ['a', ['t1', 'x']],
-      ['b', ['t2', 'x']],
-      ['c', ['t1', 'y']],
-      ['d', ['t1', 'x']],
-    ] as const) {
-      s.add(api.put(secret(name)), keys);
-    }
-    expect(names(await s.get(['t1']))).toEqual(['a', 'd', 'c']);
-    expect(names(await s.get(['t1', 'x']))).toEqual(['a', 'd']);
-    expect(names(await s.get(['t2', 'x']))).toEqual(['b']);
-    expect(await s.get(['t3'])).toEqual([]);
-    expect(names(await s.list())).toEqual(['a', 'd', 'c', 'b']);
-    expect(await s.size()).toBe(4);
-  });
-
-  it('moves an object to its new keys when they change and prunes the old ones', async () => {
-    const api = fakeApi();
-    const s = store(api);
-    s.add(api.put(secret('a')), ['t1', 'x']);
-    s.add(api.put(secret('b')), ['t2', 'x']);
-    s.update(api.put(secret('a', '2')), ['t3', 'x']);
-    expect(await s.get(['t1'])).toEqual([]);
-    expect(names(await s.get(['t3', 'x']))).toEqual(['a']);
-    // t1 was pruned, so re-adding it makes it the newest segment.
-    s.add(api.put(secret('c')), ['t1', 'x']);
-    expect(names(await s.list())).toEqual(['b', 'a', 'c']);
-  });
-
-  it('keeps an object in place when an update does not change its keys', async () => {
-    const api = fakeApi();
-    const s = store(api);
-    s.add(api.put(secret('a')), ['k']);
-    s.add(api.put(secret('b')), ['k']);
-    s.update(api.put(secret('a', '2')), ['k']);
-    s.add(api.put(secret('b', '3')), ['k']);
-    expect(names(await s.get(['k']))).toEqual(['a', 'b']);
-    expect(await s.size()).toBe(2);
-  });
-
-  it('deletes exactly the given identity, even when others share its keys', async () => {
-    const api = fakeApi();
-    const s = store(api);
-    s.add(api.put(secret('a')), ['k']);
-    s.add(api.put(secret('a', '1', {}, 'other')), ['k']);
-    expect(s.delete(secret('a'))).toBe(true);
-    expect(s.delete(secret('a'))).toBe(false);
-    expect((await s.get(['k'])).map((o) => o.metadata?.namespace)).toEqual(['other']);
-    expect(await s.getById('ns/a')).toBeUndefined();
-    expect(await s.getById('other/a')).toMatchObject({ metadata: { name: 'a', namespace: 'other' } });
-  });
-
+describe('CachedStore fetcher and clear', () => {
   it('passes namespace and name to the fetcher, and no namespace for cluster-scoped objects', async () => {
     const fetch = vi.fn<ObjectFetcher>(async (_ns, name) => ({ metadata: { name } }));
     const s = new CachedStore({ fetch });
@@ -428,7 +360,7 @@ describe('CachedStore fetching', () => {
     expect(await s.size()).toBe(3);
   });
 
-  it('rejects the read with the fetch error, reports it once, and retries on the next read', async () => {
+  it('rejects a failed fetch (get: as a partial read; getById: as is), reports it once, and retries on the next read', async () => {
     const error = Object.assign(new Error('forbidden'), { code: 'KW_FORBIDDEN' as const });
     let fail = true;
     const fetch = vi.fn<ObjectFetcher<Secret>>(async (_ns, name) => {
@@ -440,7 +372,12 @@ describe('CachedStore fetching', () => {
     const s = new CachedStore<Secret>({ fetch, onError });
     s.add(secret('a'), ['k']);
     const reads = [s.get(['k']), s.getById('ns/a')];
-    await expect(reads[0]).rejects.toBe(error);
+    await expect(reads[0]).rejects.toMatchObject({
+      code: 'KW_PARTIAL_READ',
+      objects: [],
+      failures: [{ id: 'ns/a', error }],
+      cause: error,
+    });
     await expect(reads[1]).rejects.toBe(error);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onError).toHaveBeenCalledWith(error);
@@ -458,7 +395,7 @@ describe('CachedStore fetching', () => {
       },
     });
     s.add(secret('a'), ['k']);
-    await expect(s.list()).rejects.toBe(error);
+    await expect(s.list()).rejects.toMatchObject({ code: 'KW_PARTIAL_READ', cause: error });
   });
 
   it('never runs more than `concurrency` fetches at once and still answers every object', async () => {
@@ -540,5 +477,145 @@ describe('CachedStore fetching', () => {
     api.release();
     expect(await read).toEqual(secret('a', '2'));
     expect(s.stats().entries).toBe(1);
+  });
+});
+
+describe('CachedStore replace and the cache', () => {
+  it('applies upserts to cached bodies as update does, and evicts deleted ones, in one call', async () => {
+    const api = fakeApi();
+    const s = store(api);
+    s.add(api.put(secret('a', '1')), ['k']);
+    s.add(api.put(secret('b', '1')), ['k']);
+    s.add(meta('c', '1'), ['k']);
+    api.put(secret('c', '1'));
+    await s.list();
+    expect(s.stats().entries).toBe(3);
+    s.replace({
+      upserts: [
+        { obj: secret('a', '2', { v: 'full' }), keys: ['k'] },
+        { obj: meta('c', '2'), keys: ['moved'] },
+      ],
+      deletes: [meta('b', '1')],
+    });
+    expect(s.stats()).toMatchObject({ entries: 1, refs: 2 });
+    expect(await s.getById('ns/a')).toEqual(secret('a', '2', { v: 'full' }));
+    expect(api.calls).toEqual(['ns/a', 'ns/b', 'ns/c']);
+    api.put(secret('c', '2'));
+    expect(names(await s.get(['moved']))).toEqual(['c']);
+    expect(api.calls).toHaveLength(4);
+  });
+
+  it('does not cache a body whose fetch started before replace() changed or deleted the object', async () => {
+    const api = fakeApi({ manual: true });
+    const s = store(api);
+    s.add(meta('a', '1'), ['k']);
+    s.add(meta('b', '1'), ['k']);
+    api.put(secret('a', '1'));
+    api.put(secret('b', '1'));
+    const read = s.list();
+    await flush();
+    s.replace({ upserts: [{ obj: meta('a', '2'), keys: ['k'] }], deletes: [meta('b', '1')] });
+    api.release();
+    api.release();
+    expect(names(await read)).toEqual(['a', 'b']);
+    expect(s.stats()).toMatchObject({ entries: 0, refs: 1 });
+  });
+});
+
+describe('CachedStore under load: partial reads and cancellation', () => {
+  it('rejects a list with some failed fetches as PartialReadError holding every object read, in order', async () => {
+    const denied = Object.assign(new Error('secrets "b" is forbidden'), { code: 'KW_FORBIDDEN' as const });
+    const fetch = vi.fn<ObjectFetcher<Secret>>(async (_ns, name) => {
+      if (name === 'b' || name === 'd') throw denied;
+      return name === 'gone' ? undefined : secret(name);
+    });
+    const onError = vi.fn();
+    const s = new CachedStore<Secret>({ fetch, onError });
+    for (const name of ['a', 'b', 'c', 'gone', 'd', 'e']) s.add(secret(name), ['k']);
+    const error = await s.list().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PartialReadError);
+    const partial = error as PartialReadError<Secret>;
+    expect(partial.code).toBe('KW_PARTIAL_READ');
+    expect(names(partial.objects)).toEqual(['a', 'c', 'e']);
+    expect(partial.failures).toEqual([
+      { id: 'ns/b', error: denied },
+      { id: 'ns/d', error: denied },
+    ]);
+    expect(partial.value).toEqual(['ns/b', 'ns/d']);
+    expect(partial.cause).toBe(denied);
+    expect(partial.message).toMatch(/^list\(\): 2 of 5 bodies could not be fetched \(first: ns\/b KW_FORBIDDEN/);
+    expect(onError).toHaveBeenCalledTimes(2);
+    // The bodies that were read are cached: a retry fetches only the failed ones.
+    fetch.mockClear();
+    await expect(s.get(['k'])).rejects.toBeInstanceOf(PartialReadError);
+    expect(fetch.mock.calls.map((c) => c[1])).toEqual(['b', 'gone', 'd']);
+  });
+
+  it('hands every fetch an AbortSignal, which the store signal aborts; reads in progress reject with KW_ABORTED', async () => {
+    const api = fakeApi({ manual: true });
+    const signals: AbortSignal[] = [];
+    const controller = new AbortController();
+    const s = new CachedStore<Secret>({
+      fetch: (ns, name, signal) => {
+        signals.push(signal!);
+        return api.fetch(ns, name, signal);
+      },
+      signal: controller.signal,
+      concurrency: 2,
+    });
+    for (const name of ['a', 'b', 'c']) s.add(api.put(secret(name)), ['k']);
+    const read = s.list();
+    await flush();
+    expect(signals).toHaveLength(2);
+    expect(signals.every((signal) => signal instanceof AbortSignal && !signal.aborted)).toBe(true);
+    controller.abort(new Error('store closed'));
+    await expect(read).rejects.toMatchObject({ code: 'KW_ABORTED', cause: new Error('store closed') });
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    await expect(s.get(['k'])).rejects.toBeInstanceOf(ReadAbortedError);
+    api.release();
+    api.release();
+    await flush();
+    // The queued third fetch never started, and aborted fetches are not counted as errors.
+    expect(api.calls).toEqual(['ns/a', 'ns/b']);
+    expect(s.stats()).toMatchObject({ fetches: 2, fetchErrors: 0 });
+  });
+
+  it('cancels a read with its own signal, aborting only the fetches no other read waits for', async () => {
+    const api = fakeApi({ manual: true });
+    const signals = new Map<string, AbortSignal>();
+    const s = new CachedStore<Secret>({
+      fetch: (ns, name, signal) => {
+        signals.set(name, signal!);
+        return api.fetch(ns, name, signal);
+      },
+    });
+    s.add(api.put(secret('a')), ['a']);
+    s.add(api.put(secret('b')), ['b']);
+    const controller = new AbortController();
+    const cancelled = s.list({ signal: controller.signal });
+    const other = s.get(['b']);
+    await flush();
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: 'KW_ABORTED' });
+    expect(signals.get('a')?.aborted).toBe(true);
+    expect(signals.get('b')?.aborted).toBe(false);
+    // The cancelled fetch left the in-flight table: the next read of it fetches anew.
+    const again = s.getById('ns/a');
+    await flush();
+    expect(api.calls).toEqual(['ns/a', 'ns/b', 'ns/a']);
+    for (let i = 0; i < 3; i++) api.release();
+    expect(names(await other)).toEqual(['b']);
+    expect(await again).toEqual(secret('a'));
+  });
+
+  it('rejects at once a read whose signal is already aborted, fetching nothing', async () => {
+    const api = fakeApi();
+    const s = store(api);
+    s.add(api.put(secret('a')), ['k']);
+    await expect(s.getById('ns/a', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(ReadAbortedError);
+    expect(api.calls).toEqual([]);
   });
 });

@@ -1,43 +1,11 @@
-import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store } from '@kw/types';
+import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store, StoreDiff } from '@kw/types';
 import { LRUCache } from 'lru-cache';
-import { InvalidConfigError, KeyCountError } from './errors';
+import { KeyCountError } from './errors';
 import { Limiter } from './limiter';
-import { objectId, splitObjectId } from './object-id';
+import { identityOf, splitObjectId } from './object-id';
+import { CACHED_STORE_DEFAULTS, type CachedStoreOptions, validate } from './options';
+import { PartialReadError, ReadAbortedError, type ReadFailure } from './read-errors';
 import { RefIndex } from './ref-index';
-
-/** Default `CachedStore` options. */
-export const CACHED_STORE_DEFAULTS = {
-  /** Time an unread cached body lives, ms; each read restarts it. */
-  ttlMs: 130_000,
-  /** Most cached bodies. */
-  maxEntries: 1000,
-  /** Most fetches in flight at once, per store. */
-  concurrency: 8,
-} as const;
-
-/** Options of a {@link CachedStore}. */
-export interface CachedStoreOptions<T extends KubeObject = KubeObject> {
-  /** Loads one object from the API by identity; resolves `undefined` on 404. */
-  fetch: ObjectFetcher<T>;
-  /** Applied to every fetched body before it is cached and returned (pass the indexer's `filterFields`). */
-  filterFields?: (obj: T) => T;
-  /** Number of index keys per object; learned from the first write when omitted (and kept after `clear()`). */
-  keyCount?: number;
-  /** Time a cached body lives without being read, ms (positive integer). Default 130 000. */
-  ttlMs?: number;
-  /** Most cached bodies (positive integer, or `Infinity` together with `maxBytes`). Default 1000. */
-  maxEntries?: number;
-  /** Most cached bytes, as measured by `sizeOf` (positive integer). Default: no byte bound. */
-  maxBytes?: number;
-  /** Size of one body in bytes, computed once when it is cached. Default: its JSON length. */
-  sizeOf?: (obj: T) => number;
-  /** Most fetches in flight at once (positive integer). Default 8. */
-  concurrency?: number;
-  /** Called once per failed fetch (the reads waiting on it reject with the same error); for logging. */
-  onError?: (error: KwErrorShape) => void;
-  /** Time source for TTLs, ms. Default: the global `performance` (faked by `vi.useFakeTimers()`). */
-  clock?: { now(): number };
-}
 
 /** Counters and gauges to size a {@link CachedStore}'s cache. Counters are cumulative (not reset by `clear()`). */
 export interface CachedStoreStats {
@@ -47,7 +15,7 @@ export interface CachedStoreStats {
   misses: number;
   /** Fetcher calls. */
   fetches: number;
-  /** Fetcher calls that rejected. */
+  /** Fetcher calls that rejected (aborted ones not counted). */
   fetchErrors: number;
   /** Bodies dropped to respect `maxEntries` / `maxBytes` (least recently used first). */
   evictions: number;
@@ -61,6 +29,12 @@ export interface CachedStoreStats {
   refs: number;
 }
 
+/** Options of one {@link CachedStore} read. */
+export interface ReadOptions {
+  /** Cancels the read: it rejects with `KW_ABORTED`, and fetches no other read waits for are cancelled. */
+  signal?: AbortSignal;
+}
+
 /** What the store keeps per object. */
 interface Ref {
   readonly id: ObjectId;
@@ -70,10 +44,20 @@ interface Ref {
   epoch: number;
 }
 
+/** One fetch, shared by every read of the same version of an object while it runs. */
 interface Flight<T> {
   readonly ref: Ref;
   readonly epoch: number;
+  readonly controller: AbortController;
+  /** Reads waiting for it; the fetch is cancelled when the last one aborts. */
+  waiters: number;
   promise: Promise<T | undefined>;
+}
+
+/** What a read found: the objects in order, and the bodies it could not fetch. */
+interface Outcome<T> {
+  objects: T[];
+  failures: ReadFailure[];
 }
 
 /**
@@ -82,36 +66,40 @@ interface Flight<T> {
  * read and bounded by `maxEntries` and/or `maxBytes`.
  *
  * Lookups by full or leading-partial keys cost O(key count + result) on the refs; missing bodies
- * are fetched in parallel (at most `concurrency` at once), and concurrent reads of the same
- * missing object share one fetch. Writes never insert into the cache: a full body handed to
- * `add`/`update` replaces the cached one only when that object is cached; a metadata-only
- * object (`PartialObjectMetadata`) drops the cached body when its resourceVersion differs. A
- * fetch that finds nothing (404) drops the object from the read's result. Returned objects are
- * the cached ones: do not mutate them.
+ * are fetched in parallel (at most `concurrency` at once, each fetch paced by the client's
+ * QPS/burst), and concurrent reads of the same missing object share one fetch. A read works on
+ * the refs as they are when it is called. Writes never insert into the cache: a full body handed
+ * to `add`/`update`/`replace` replaces the cached one only when that object is cached; a
+ * metadata-only object (`PartialObjectMetadata`) drops the cached body when its resourceVersion
+ * differs. A fetch that finds nothing (404) drops the object from the read's result; a `get` or
+ * `list` whose other fetches fail rejects with {@link PartialReadError} holding what was read.
+ * Returned objects are the cached ones: do not mutate them.
  */
 export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> {
-  private readonly fetcher: ObjectFetcher<T>;
-  private readonly filterFields: ((obj: T) => T) | undefined;
-  private readonly onError: ((error: KwErrorShape) => void) | undefined;
-  private keyCount: number | undefined;
-  private readonly refs = new RefIndex<Ref>();
-  private readonly cache: LRUCache<ObjectId, T>;
-  private readonly inFlight = new Map<ObjectId, Flight<T>>();
-  private readonly limiter: Limiter;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, evictions: 0, expirations: 0 };
+  readonly #fetcher: ObjectFetcher<T>;
+  readonly #filterFields: ((obj: T) => T) | undefined;
+  readonly #onError: ((error: KwErrorShape) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  #keyCount: number | undefined;
+  readonly #refs = new RefIndex<Ref>();
+  readonly #cache: LRUCache<ObjectId, T>;
+  readonly #inFlight = new Map<ObjectId, Flight<T>>();
+  readonly #limiter: Limiter;
+  readonly #counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, evictions: 0, expirations: 0 };
 
   constructor(options: CachedStoreOptions<T>) {
     validate(options);
     const { ttlMs, maxEntries, concurrency } = { ...CACHED_STORE_DEFAULTS, ...options };
-    this.fetcher = options.fetch;
-    this.filterFields = options.filterFields;
-    this.onError = options.onError;
-    this.keyCount = options.keyCount;
-    this.limiter = new Limiter(concurrency);
+    this.#fetcher = options.fetch;
+    this.#filterFields = options.filterFields;
+    this.#onError = options.onError;
+    this.#signal = options.signal;
+    this.#keyCount = options.keyCount;
+    this.#limiter = new Limiter(concurrency);
     const sizeOf = options.sizeOf ?? jsonLength;
     // Looked up on each call, so vi.useFakeTimers() (which replaces globalThis.performance) applies.
     const clock = options.clock ?? { now: () => performance.now() };
-    this.cache = new LRUCache<ObjectId, T>({
+    this.#cache = new LRUCache<ObjectId, T>({
       max: maxEntries === Number.POSITIVE_INFINITY ? 0 : maxEntries,
       // Always size entries so stats() can report bytes; without maxBytes the bound is only nominal.
       maxSize: options.maxBytes ?? Number.MAX_SAFE_INTEGER,
@@ -126,35 +114,50 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
       // +1: lru-cache reads a start time of 0 as "no TTL", and a (fake) clock may start at 0.
       perf: { now: () => clock.now() + 1 },
       dispose: (_value, _key, reason) => {
-        if (reason === 'evict') this.counters.evictions++;
-        else if (reason === 'expire') this.counters.expirations++;
+        if (reason === 'evict') this.#counters.evictions++;
+        else if (reason === 'expire') this.#counters.expirations++;
       },
     });
   }
 
-  /** Objects whose keys start with `keys` (all keys or a leading prefix), fetching uncached bodies. */
-  async get(keys: readonly string[]): Promise<T[]> {
-    if (keys.length === 0 || (this.keyCount !== undefined && keys.length > this.keyCount)) {
+  /**
+   * Objects whose keys start with `keys` (all keys or a leading prefix), fetching uncached bodies.
+   * Rejects with {@link PartialReadError} when some fetches fail, `KW_ABORTED` when cancelled.
+   */
+  async get(keys: readonly string[], options: ReadOptions = {}): Promise<T[]> {
+    if (keys.length === 0 || (this.#keyCount !== undefined && keys.length > this.#keyCount)) {
       throw new KeyCountError(
-        `get() was given ${keys.length} keys ${JSON.stringify(keys)}, but the store indexes ${this.keyCount ?? 'at least 1'} — pass 1 to ${this.keyCount ?? 'the indexed number of'} keys, leading keys first`,
+        `get() was given ${keys.length} keys ${JSON.stringify(keys)}, but the store indexes ${this.#keyCount ?? 'at least 1'} — pass 1 to ${this.#keyCount ?? 'the indexed number of'} keys, leading keys first`,
         keys,
-        this.keyCount,
+        this.#keyCount,
       );
     }
-    return this.resolve(this.refs.find(keys));
+    const what = `get(${JSON.stringify(keys)})`;
+    const { objects, failures } = await this.#resolve(this.#refs.find(keys), what, options.signal);
+    if (failures.length > 0) throw new PartialReadError(what, objects, failures);
+    return objects;
   }
 
-  /** The object with this identity (`namespace/name` or `name`), fetched when uncached; `undefined` when unknown or gone (404). */
-  async getById(id: ObjectId): Promise<T | undefined> {
-    const ref = this.refs.byIdentity(id);
+  /**
+   * The object with this identity (`namespace/name` or `name`), fetched when uncached; `undefined`
+   * when unknown or gone (404). Rejects with the fetch's own error when it fails.
+   */
+  async getById(id: ObjectId, options: ReadOptions = {}): Promise<T | undefined> {
+    const ref = this.#refs.byIdentity(id);
     if (ref === undefined) return undefined;
-    const [obj] = await this.resolve([ref]);
-    return obj;
+    const { objects, failures } = await this.#resolve([ref], `getById(${JSON.stringify(id)})`, options.signal);
+    if (failures[0] !== undefined) throw failures[0].error;
+    return objects[0];
   }
 
-  /** Every object, fetching uncached bodies: with more objects than the cache holds, this fetches on every call. */
-  async list(): Promise<T[]> {
-    return this.resolve(this.refs.all());
+  /**
+   * Every object, fetching uncached bodies (with more objects than the cache holds, this fetches
+   * on every call). Rejects with {@link PartialReadError} when some fetches fail.
+   */
+  async list(options: ReadOptions = {}): Promise<T[]> {
+    const { objects, failures } = await this.#resolve(this.#refs.all(), 'list()', options.signal);
+    if (failures.length > 0) throw new PartialReadError('list()', objects, failures);
+    return objects;
   }
 
   /** Records `obj` under `keys`; same as {@link CachedStore.update}. */
@@ -168,10 +171,70 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
    * metadata-only object drops the cached body when the resourceVersion differs.
    */
   update(obj: T, keys: readonly string[]): void {
-    const id = objectId(obj);
-    this.checkWriteKeys(keys);
+    const id = identityOf(obj, keys);
+    this.#checkWriteKeys(keys, this.#keyCount);
+    this.#keyCount = keys.length;
+    this.#upsert(obj, id, keys);
+  }
+
+  /** Forgets the object with `obj`'s identity and its cached body; an in-flight fetch of it is not cached. */
+  delete(obj: T): boolean {
+    return this.#remove(identityOf(obj, undefined));
+  }
+
+  /**
+   * Applies a relist's diff atomically for readers: validates every entry first (key counts,
+   * identities), so a throw leaves the store unchanged, then commits upserts (as `update`) and
+   * then deletes (as `delete`) in one synchronous loop. O(diff × key count).
+   */
+  replace(diff: StoreDiff<T>): void {
+    const { upserts, deletes } = diff;
+    let expected = this.#keyCount;
+    const upsertIds = new Array<ObjectId>(upserts.length);
+    for (let i = 0; i < upserts.length; i++) {
+      const { obj, keys } = upserts[i]!;
+      upsertIds[i] = identityOf(obj, keys);
+      this.#checkWriteKeys(keys, expected);
+      expected = keys.length;
+    }
+    const deleteIds = new Array<ObjectId>(deletes.length);
+    for (let i = 0; i < deletes.length; i++) deleteIds[i] = identityOf(deletes[i]!, undefined);
+    // Commit: nothing below throws.
+    this.#keyCount = expected;
+    for (let i = 0; i < upserts.length; i++) this.#upsert(upserts[i]!.obj, upsertIds[i]!, upserts[i]!.keys);
+    for (const id of deleteIds) this.#remove(id);
+  }
+
+  /** Forgets every object and cached body; counters and a learned key count are kept. */
+  clear(): void {
+    this.#refs.clear();
+    this.#cache.clear();
+    this.#inFlight.clear();
+  }
+
+  /** How many objects the store knows (refs, cached or not). */
+  async size(): Promise<number> {
+    return this.#refs.size;
+  }
+
+  /** Cache counters and current sizes; purges expired bodies first, O(entries). */
+  stats(): CachedStoreStats {
+    this.#cache.purgeStale();
+    return { ...this.#counters, entries: this.#cache.size, bytes: this.#cache.calculatedSize, refs: this.#refs.size };
+  }
+
+  #checkWriteKeys(keys: readonly string[], expected: number | undefined): void {
+    if (keys.length > 0 && (expected === undefined || keys.length === expected)) return;
+    throw new KeyCountError(
+      `a write was given ${keys.length} keys ${JSON.stringify(keys)}, but the store indexes ${expected ?? 'at least 1'} — pass one key per indexBy expression (the indexer's extractKeys(obj))`,
+      keys,
+      expected,
+    );
+  }
+
+  #upsert(obj: T, id: ObjectId, keys: readonly string[]): void {
     const resourceVersion = obj.metadata?.resourceVersion;
-    const old = this.refs.byIdentity(id);
+    const old = this.#refs.byIdentity(id);
     let ref: Ref;
     if (old === undefined) {
       ref = { id, keys: [], resourceVersion, epoch: 0 };
@@ -182,123 +245,143 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
         ref.epoch++;
       }
     }
-    this.refs.set(ref, [...keys]);
-    const cached = this.cache.peek(id);
+    this.#refs.set(ref, [...keys]);
+    const cached = this.#cache.peek(id);
     if (cached === undefined) return;
-    if (!isMetadataOnly(obj)) this.cache.set(id, obj, { noUpdateTTL: true });
+    if (!isMetadataOnly(obj)) this.#cache.set(id, obj, { noUpdateTTL: true });
     else if (cached.metadata?.resourceVersion !== resourceVersion || resourceVersion === undefined)
-      this.cache.delete(id);
+      this.#cache.delete(id);
   }
 
-  /** Forgets the object with `obj`'s identity and its cached body; an in-flight fetch of it is not cached. */
-  delete(obj: T): boolean {
-    const id = objectId(obj);
-    this.inFlight.delete(id);
-    this.cache.delete(id);
-    return this.refs.delete(id) !== undefined;
+  #remove(id: ObjectId): boolean {
+    this.#inFlight.delete(id);
+    this.#cache.delete(id);
+    return this.#refs.delete(id) !== undefined;
   }
 
-  /** Forgets every object and cached body; counters and a learned key count are kept. */
-  clear(): void {
-    this.refs.clear();
-    this.cache.clear();
-    this.inFlight.clear();
-  }
-
-  /** How many objects the store knows (refs, cached or not). */
-  async size(): Promise<number> {
-    return this.refs.size;
-  }
-
-  /** Cache counters and current sizes; purges expired bodies first, O(entries). */
-  stats(): CachedStoreStats {
-    this.cache.purgeStale();
-    return { ...this.counters, entries: this.cache.size, bytes: this.cache.calculatedSize, refs: this.refs.size };
-  }
-
-  private checkWriteKeys(keys: readonly string[]): void {
-    if (keys.length > 0 && (this.keyCount === undefined || keys.length === this.keyCount)) {
-      this.keyCount = keys.length;
-      return;
-    }
-    throw new KeyCountError(
-      `a write was given ${keys.length} keys ${JSON.stringify(keys)}, but the store indexes ${this.keyCount ?? 'at least 1'} — pass one key per indexBy expression (the indexer's extractKeys(obj))`,
-      keys,
-      this.keyCount,
-    );
-  }
-
-  private async resolve(refs: readonly Ref[]): Promise<T[]> {
+  /** Serves `refs` from the cache, fetching the rest; waits until every fetch settled or the read aborted. */
+  async #resolve(refs: readonly Ref[], what: string, signal: AbortSignal | undefined): Promise<Outcome<T>> {
+    const stop =
+      signal === undefined
+        ? this.#signal
+        : this.#signal === undefined
+          ? signal
+          : AbortSignal.any([signal, this.#signal]);
+    if (stop?.aborted) throw new ReadAbortedError(what, stop.reason);
     const found: (T | undefined)[] = new Array(refs.length);
-    const loads: Promise<void>[] = [];
+    const waits: { index: number; flight: Flight<T> }[] = [];
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i]!;
-      const cached = this.cache.get(ref.id);
+      const cached = this.#cache.get(ref.id);
       if (cached !== undefined) {
-        this.counters.hits++;
+        this.#counters.hits++;
         found[i] = cached;
         continue;
       }
-      this.counters.misses++;
-      loads.push(
-        this.load(ref).then((obj) => {
-          found[i] = obj;
-        }),
-      );
+      this.#counters.misses++;
+      const flight = this.#load(ref);
+      flight.waiters++;
+      waits.push({ index: i, flight });
     }
-    if (loads.length === 0) return found as T[];
-    await Promise.all(loads);
-    return found.filter((obj) => obj !== undefined);
+    if (waits.length === 0) return { objects: found as T[], failures: [] };
+    const settled = Promise.allSettled(waits.map((w) => w.flight.promise));
+    let outcomes: PromiseSettledResult<T | undefined>[];
+    try {
+      outcomes = stop === undefined ? await settled : await untilAborted(settled, stop);
+    } catch (reason) {
+      for (const { flight } of waits) this.#leave(flight, reason);
+      throw new ReadAbortedError(what, reason);
+    }
+    for (const { flight } of waits) flight.waiters--;
+    const failures: ReadFailure[] = [];
+    for (let w = 0; w < waits.length; w++) {
+      const outcome = outcomes[w]!;
+      const { index, flight } = waits[w]!;
+      if (outcome.status === 'fulfilled') found[index] = outcome.value;
+      else failures.push({ id: flight.ref.id, error: outcome.reason });
+    }
+    return { objects: found.filter((obj) => obj !== undefined), failures };
+  }
+
+  /** A read stopped waiting for `flight`; the last one to leave cancels it. */
+  #leave(flight: Flight<T>, reason: unknown): void {
+    if (--flight.waiters > 0) return;
+    if (this.#inFlight.get(flight.ref.id) === flight) this.#inFlight.delete(flight.ref.id);
+    flight.controller.abort(reason);
   }
 
   /** Fetches `ref`'s body, or joins the fetch already in flight for the same version of it. */
-  private load(ref: Ref): Promise<T | undefined> {
-    const running = this.inFlight.get(ref.id);
-    if (running !== undefined && running.ref === ref && running.epoch === ref.epoch) return running.promise;
-    const flight: Flight<T> = { ref, epoch: ref.epoch, promise: Promise.resolve(undefined) };
+  #load(ref: Ref): Flight<T> {
+    const running = this.#inFlight.get(ref.id);
+    if (running !== undefined && running.ref === ref && running.epoch === ref.epoch) return running;
+    const controller = new AbortController();
+    const signal = this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal]);
+    const flight: Flight<T> = { ref, epoch: ref.epoch, controller, waiters: 0, promise: Promise.resolve(undefined) };
     const [namespace, name] = splitObjectId(ref.id);
-    flight.promise = this.limiter
+    flight.promise = this.#limiter
       .run(() => {
-        this.counters.fetches++;
-        return this.fetcher(namespace, name);
+        // A fetch queued behind the cap whose reads all left (or the store closed) never starts.
+        signal.throwIfAborted();
+        this.#counters.fetches++;
+        return this.#fetcher(namespace, name, signal);
       })
       .then(
         (fetched) => {
-          if (this.inFlight.get(ref.id) === flight) this.inFlight.delete(ref.id);
+          if (this.#inFlight.get(ref.id) === flight) this.#inFlight.delete(ref.id);
           if (fetched === undefined) return undefined;
-          const obj = this.filterFields ? this.filterFields(fetched) : fetched;
-          if (this.isCurrent(flight, obj)) this.cache.set(ref.id, obj);
+          const obj = this.#filterFields ? this.#filterFields(fetched) : fetched;
+          if (this.#isCurrent(flight, obj)) this.#cache.set(ref.id, obj);
           return obj;
         },
         (error: unknown) => {
-          if (this.inFlight.get(ref.id) === flight) this.inFlight.delete(ref.id);
-          this.counters.fetchErrors++;
-          this.report(error);
+          if (this.#inFlight.get(ref.id) === flight) this.#inFlight.delete(ref.id);
+          if (!signal.aborted) {
+            this.#counters.fetchErrors++;
+            this.#report(error);
+          }
           throw error;
         },
       );
-    this.inFlight.set(ref.id, flight);
-    return flight.promise;
+    this.#inFlight.set(ref.id, flight);
+    return flight;
   }
 
   /** Whether a fetched body may be cached: its object was not deleted meanwhile, and did not change, or the body is that change. */
-  private isCurrent(flight: Flight<T>, obj: T): boolean {
+  #isCurrent(flight: Flight<T>, obj: T): boolean {
     const { ref } = flight;
-    if (this.refs.byIdentity(ref.id) !== ref) return false;
+    if (this.#refs.byIdentity(ref.id) !== ref) return false;
     return (
       ref.epoch === flight.epoch ||
       (ref.resourceVersion !== undefined && obj.metadata?.resourceVersion === ref.resourceVersion)
     );
   }
 
-  private report(error: unknown): void {
-    if (this.onError === undefined) return;
+  #report(error: unknown): void {
+    if (this.#onError === undefined) return;
     try {
-      this.onError(error as KwErrorShape);
+      this.#onError(error as KwErrorShape);
     } catch {
       // A failing error callback must not change the read's outcome.
     }
   }
+}
+
+/** Settles as `work` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<R>(work: Promise<R>, signal: AbortSignal): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** A metadata-only object: `PartialObjectMetadata`, or nothing besides `apiVersion`, `kind` and `metadata`. */
@@ -310,55 +393,4 @@ function isMetadataOnly(obj: KubeObject): boolean {
 
 function jsonLength(obj: unknown): number {
   return JSON.stringify(obj)?.length ?? 1;
-}
-
-function validate<T extends KubeObject>(options: CachedStoreOptions<T>): void {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidConfigError(
-      `CachedStore options must be an object with at least { fetch }, got ${String(options)}`,
-      options,
-    );
-  }
-  if (typeof options.fetch !== 'function') {
-    throw new InvalidConfigError(
-      `fetch must be a function (namespace, name, signal) => Promise<object | undefined>, got ${typeof options.fetch} — e.g. (ns, name, signal) => client.get(resource, ns, name, { signal })`,
-      options.fetch,
-    );
-  }
-  for (const name of ['filterFields', 'sizeOf', 'onError'] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== 'function') {
-      throw new InvalidConfigError(`${name} must be a function, got ${typeof value}`, value);
-    }
-  }
-  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-    throw new InvalidConfigError(
-      'clock must have a now() method returning milliseconds (e.g. performance)',
-      options.clock,
-    );
-  }
-  for (const name of ['keyCount', 'ttlMs', 'maxBytes', 'concurrency'] as const) {
-    const value = options[name];
-    if (value !== undefined && !isPositiveInteger(value)) {
-      throw new InvalidConfigError(`${name} must be a positive integer, got ${String(value)}`, value);
-    }
-  }
-  const { maxEntries } = options;
-  if (maxEntries === Number.POSITIVE_INFINITY) {
-    if (options.maxBytes === undefined) {
-      throw new InvalidConfigError(
-        'maxEntries is Infinity but maxBytes is not set, so the cache would be unbounded — set maxBytes, or a finite maxEntries',
-        maxEntries,
-      );
-    }
-  } else if (maxEntries !== undefined && !isPositiveInteger(maxEntries)) {
-    throw new InvalidConfigError(
-      `maxEntries must be a positive integer (or Infinity with maxBytes), got ${String(maxEntries)}`,
-      maxEntries,
-    );
-  }
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }

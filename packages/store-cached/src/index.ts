@@ -1,3 +1,7 @@
-export type { CachedStoreOptions, CachedStoreStats } from './cached-store';
-export { CACHED_STORE_DEFAULTS, CachedStore } from './cached-store';
-export { InvalidConfigError, KeyCountError, KwError, MissingIdentityError } from './errors';
+export type { CachedStoreStats, ReadOptions } from './cached-store';
+export { CachedStore } from './cached-store';
+export { InvalidConfigError, KeyCountError, MissingIdentityError } from './errors';
+export type { CachedStoreOptions } from './options';
+export { CACHED_STORE_DEFAULTS } from './options';
+export type { ReadFailure } from './read-errors';
+export { PartialReadError, ReadAbortedError } from './read-errors';

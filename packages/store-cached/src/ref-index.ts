@@ -21,16 +21,17 @@ interface TrieNode<R> {
  * Does not validate key counts: the caller does.
  */
 export class RefIndex<R extends IndexedRef> {
-  private readonly byId = new Map<ObjectId, R>();
-  private root: TrieNode<R> = {};
+  readonly #byId = new Map<ObjectId, R>();
+  #root: TrieNode<R> = {};
 
   /** How many entries the index holds. */
   get size(): number {
-    return this.byId.size;
+    return this.#byId.size;
   }
 
+  /** The entry with this identity, or `undefined`. */
   byIdentity(id: ObjectId): R | undefined {
-    return this.byId.get(id);
+    return this.#byId.get(id);
   }
 
   /**
@@ -39,9 +40,9 @@ export class RefIndex<R extends IndexedRef> {
    * (links before unlinking, so key segments it keeps do not lose their position).
    */
   set(ref: R, keys: readonly string[]): void {
-    const old = this.byId.get(ref.id);
+    const old = this.#byId.get(ref.id);
     const oldKeys = old?.keys;
-    let node = this.root;
+    let node = this.#root;
     for (const key of keys) {
       node.next ??= new Map();
       let child = node.next.get(key);
@@ -53,23 +54,23 @@ export class RefIndex<R extends IndexedRef> {
     }
     node.refs ??= new Map();
     node.refs.set(ref.id, ref);
-    if (oldKeys !== undefined && !sameKeys(oldKeys, keys)) this.unlink(ref.id, oldKeys);
+    if (oldKeys !== undefined && !sameKeys(oldKeys, keys)) this.#unlink(ref.id, oldKeys);
     ref.keys = keys;
-    this.byId.set(ref.id, ref);
+    this.#byId.set(ref.id, ref);
   }
 
   /** Removes the entry with this identity and returns it, or `undefined` when absent. */
   delete(id: ObjectId): R | undefined {
-    const ref = this.byId.get(id);
+    const ref = this.#byId.get(id);
     if (ref === undefined) return undefined;
-    this.byId.delete(id);
-    this.unlink(id, ref.keys);
+    this.#byId.delete(id);
+    this.#unlink(id, ref.keys);
     return ref;
   }
 
   /** Entries whose keys start with `prefix` (1 to key-count segments). */
   find(prefix: readonly string[]): R[] {
-    let node: TrieNode<R> | undefined = this.root;
+    let node: TrieNode<R> | undefined = this.#root;
     for (let i = 0; i < prefix.length && node !== undefined; i++) node = node.next?.get(prefix[i]!);
     const out: R[] = [];
     if (node !== undefined) collect(node, out);
@@ -79,19 +80,20 @@ export class RefIndex<R extends IndexedRef> {
   /** Every entry, in lookup order. */
   all(): R[] {
     const out: R[] = [];
-    collect(this.root, out);
+    collect(this.#root, out);
     return out;
   }
 
+  /** Removes every entry. */
   clear(): void {
-    this.byId.clear();
-    this.root = {};
+    this.#byId.clear();
+    this.#root = {};
   }
 
   /** Removes `id` from the trie under `keys`, pruning nodes left empty. */
-  private unlink(id: ObjectId, keys: readonly string[]): void {
+  #unlink(id: ObjectId, keys: readonly string[]): void {
     const path: TrieNode<R>[] = [];
-    let node: TrieNode<R> | undefined = this.root;
+    let node: TrieNode<R> | undefined = this.#root;
     for (const key of keys) {
       path.push(node);
       node = node.next?.get(key);

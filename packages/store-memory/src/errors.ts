@@ -1,6 +1,8 @@
-import type { KwErrorCode, KwErrorShape } from '@kw/types';
+import type { InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
 
-/** Base class of every error this package throws: an `Error` with a stable `code` and the offending value. */
+// Identical in @kw/store-memory and @kw/store-cached (packages share only types): keep them so.
+
+/** Base class of every error this package throws: an `Error` with a stable `code` and the offending value. Match on `code`. */
 export class KwError extends Error implements KwErrorShape {
   readonly code: KwErrorCode;
   /** The value that was wrong (an option, a keys array, an object). */
@@ -14,10 +16,15 @@ export class KwError extends Error implements KwErrorShape {
   }
 }
 
-/** A `MemoryStore` option is invalid (thrown by the constructor). */
-export class InvalidConfigError extends KwError {
-  constructor(message: string, value: unknown) {
-    super('KW_INVALID_CONFIG', message, value);
+/** A store option is invalid (thrown by the constructor); names the `field` and its `value`. */
+export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
+  declare readonly code: 'KW_INVALID_CONFIG';
+  /** The offending option, e.g. `keyCount` or `maxEntries`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, value: unknown) {
+    super('KW_INVALID_CONFIG', `${field}: ${message}`, value);
+    this.field = field;
   }
 }
 

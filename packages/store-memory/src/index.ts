@@ -1,4 +1,4 @@
-export { InvalidConfigError, KeyCountError, KwError, MissingIdentityError } from './errors';
-export type { MemoryStoreOptions } from './memory-store';
+export { InvalidConfigError, KeyCountError, MissingIdentityError } from './errors';
 export { MemoryStore } from './memory-store';
 export { objectId } from './object-id';
+export type { MemoryStoreOptions } from './options';

@@ -1,15 +1,7 @@
-import type { KubeObject, ObjectId, Store } from '@kw/types';
-import { InvalidConfigError, KeyCountError } from './errors';
+import type { KubeObject, ObjectId, Store, StoreDiff } from '@kw/types';
+import { KeyCountError } from './errors';
 import { identityOf } from './object-id';
-
-/** Options of a {@link MemoryStore}. */
-export interface MemoryStoreOptions {
-  /**
-   * How many index keys every object has (the length of the indexer's `indexBy`). Default:
-   * learned from the first write, then enforced. A positive integer.
-   */
-  keyCount?: number;
-}
+import { type MemoryStoreOptions, validate } from './options';
 
 /** One stored object: its body, the leaf of its full key, and its neighbours under that key. */
 class Entry<T> {
@@ -54,7 +46,7 @@ class Leaf<T> {
  * size): emptied branches are pruned, so a lookup never walks a dead branch. Writes cost
  * O(keyCount). Besides the Promise-based {@link Store} reads it offers synchronous ones
  * (`getSync`, `getByIdSync`, `listSync`, `sizeSync`); writes complete synchronously and throw
- * synchronously.
+ * synchronously, and `replace(diff)` commits a relist's diff atomically for readers.
  *
  * Order (deterministic: the same operations give the same order):
  * - `get`: grouped by key path, each key segment in the order it was first created under its
@@ -73,14 +65,8 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
   #byId = new Map<ObjectId, Entry<T>>();
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { keyCount } = options;
-    if (keyCount !== undefined && !(Number.isInteger(keyCount) && keyCount > 0)) {
-      throw new InvalidConfigError(
-        `keyCount ${String(keyCount)}: must be a positive integer (the number of indexBy expressions) — or omit it to learn it from the first write`,
-        keyCount,
-      );
-    }
-    this.#keyCount = keyCount;
+    validate(options);
+    this.#keyCount = options.keyCount;
   }
 
   /** The number of index keys per object; `undefined` until the first write when not configured. */
@@ -186,13 +172,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
 
   /** Removes the object with `obj`'s identity (only that one, whatever its keys); returns whether it was there. O(keyCount). */
   delete(obj: T): boolean {
-    const id = identityOf(obj, undefined);
-    const entry = this.#byId.get(id);
-    if (entry === undefined) return false;
-    this.#byId.delete(id);
-    unlink(entry);
-    prune(entry.leaf);
-    return true;
+    return this.#remove(identityOf(obj, undefined));
   }
 
   /** Removes every object. A learned `keyCount` stays enforced. */
@@ -201,8 +181,41 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
     this.#byId = new Map();
   }
 
+  /**
+   * Applies a relist's diff atomically for readers: validates every entry first (key counts,
+   * identities), so a throw leaves the store unchanged, then commits upserts and then deletes in
+   * one synchronous loop. The result, order included, equals calling `update` for each upsert and
+   * `delete` for each delete. O(diff × keyCount); about 1 µs per entry (see bench/).
+   */
+  replace(diff: StoreDiff<T>): void {
+    const { upserts, deletes } = diff;
+    let expected = this.#keyCount;
+    const upsertIds = new Array<ObjectId>(upserts.length);
+    for (let i = 0; i < upserts.length; i++) {
+      const { obj, keys } = upserts[i]!;
+      this.#checkWriteKeys(obj, keys, expected);
+      expected = keys.length;
+      upsertIds[i] = identityOf(obj, keys);
+    }
+    const deleteIds = new Array<ObjectId>(deletes.length);
+    for (let i = 0; i < deletes.length; i++) deleteIds[i] = identityOf(deletes[i]!, undefined);
+    // Commit: nothing below throws.
+    if (expected !== undefined) this.#keyCount = expected;
+    for (let i = 0; i < upserts.length; i++) {
+      const { obj, keys } = upserts[i]!;
+      this.#commit(obj, upsertIds[i]!, keys);
+    }
+    for (const id of deleteIds) this.#remove(id);
+  }
+
   #put(obj: T, keys: readonly string[]): void {
-    const expected = this.#keyCount;
+    this.#checkWriteKeys(obj, keys, this.#keyCount);
+    const id = identityOf(obj, keys);
+    this.#keyCount = keys.length;
+    this.#commit(obj, id, keys);
+  }
+
+  #checkWriteKeys(obj: T, keys: readonly string[], expected: number | undefined): void {
     if (keys.length === 0 || (expected !== undefined && keys.length !== expected)) {
       throw new KeyCountError(
         `write of ${describeId(obj)} with keys ${JSON.stringify(keys)}: expected ${expected ?? 'at least 1'} index key${expected === 1 ? '' : 's'}, got ${keys.length} — build every write's keys with the same KeyExtractor (one key per indexBy expression)`,
@@ -210,8 +223,9 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
         expected,
       );
     }
-    const id = identityOf(obj, keys);
-    this.#keyCount = keys.length;
+  }
+
+  #commit(obj: T, id: ObjectId, keys: readonly string[]): void {
     const entry = this.#byId.get(id);
     if (entry === undefined) {
       const created = new Entry(obj, this.#leafFor(keys));
@@ -228,6 +242,15 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
     entry.leaf = newLeaf;
     append(entry);
     prune(oldLeaf);
+  }
+
+  #remove(id: ObjectId): boolean {
+    const entry = this.#byId.get(id);
+    if (entry === undefined) return false;
+    this.#byId.delete(id);
+    unlink(entry);
+    prune(entry.leaf);
+    return true;
   }
 
   #leafFor(keys: readonly string[]): Leaf<T> {

@@ -1,3 +1,5 @@
+// Identical in @kw/store-memory and @kw/store-cached (packages share only types): keep them so.
+
 import type { KubeObject, ObjectId } from '@kw/types';
 import { MissingIdentityError } from './errors';
 
@@ -29,4 +31,10 @@ function describe(obj: unknown): string {
   const fields = Object.keys(obj);
   const what = typeof kind === 'string' && kind !== '' ? `object of kind "${kind}"` : 'object without kind';
   return `${what} with fields [${fields.join(', ')}]`;
+}
+
+/** Splits an {@link ObjectId} back into namespace (undefined when cluster-scoped) and name; names never contain `/`. */
+export function splitObjectId(id: ObjectId): [namespace: string | undefined, name: string] {
+  const slash = id.indexOf('/');
+  return slash < 0 ? [undefined, id] : [id.slice(0, slash), id.slice(slash + 1)];
 }

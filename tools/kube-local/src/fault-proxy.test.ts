@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '@kw/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from './fault-proxy.ts';
 
@@ -53,20 +54,12 @@ async function client(): Promise<{ socket: Socket; received: () => string; close
   return { socket, received: () => data, closed };
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
 describe('FaultProxy', () => {
   it('forwards bytes both ways and counts them', async () => {
     await startProxy();
     const c = await client();
     c.socket.write('hello');
-    await waitFor(() => c.received() === 'hello');
+    await until(() => c.received() === 'hello');
     expect(proxy.stats).toMatchObject({ accepted: 1, active: 1, bytesToTarget: 5, bytesFromTarget: 5 });
     expect(proxy.url).toBe(`https://127.0.0.1:${proxy.port}`);
   });
@@ -77,15 +70,15 @@ describe('FaultProxy', () => {
     const b = await client();
     a.socket.write('a');
     b.socket.write('b');
-    await waitFor(() => a.received() === 'a' && b.received() === 'b');
-    await waitFor(() => serverSockets.size === 2);
+    await until(() => a.received() === 'a' && b.received() === 'b');
+    await until(() => serverSockets.size === 2);
     expect(proxy.cutAll()).toBe(2);
     await Promise.all([a.closed, b.closed]);
-    await waitFor(() => serverSockets.size === 0);
+    await until(() => serverSockets.size === 0);
     expect(proxy.stats).toMatchObject({ cut: 2, active: 0 });
     const c = await client();
     c.socket.write('c');
-    await waitFor(() => c.received() === 'c');
+    await until(() => c.received() === 'c');
   });
 
   it('refuse() closes new connections until accept(), leaving open ones alone', async () => {
@@ -98,11 +91,11 @@ describe('FaultProxy', () => {
     expect(refused.received()).toBe('');
     expect(proxy.stats.refused).toBe(1);
     open.socket.write('still');
-    await waitFor(() => open.received() === 'still');
+    await until(() => open.received() === 'still');
     proxy.accept();
     const c = await client();
     c.socket.write('ok');
-    await waitFor(() => c.received() === 'ok');
+    await until(() => c.received() === 'ok');
   });
 
   it('refuse(ms) lifts itself after ms', async () => {
@@ -113,14 +106,14 @@ describe('FaultProxy', () => {
     await sleep(150);
     const c = await client();
     c.socket.write('back');
-    await waitFor(() => c.received() === 'back');
+    await until(() => c.received() === 'back');
   });
 
   it('blackhole() forwards nothing but closes nothing; heal() delivers the held bytes', async () => {
     await startProxy();
     const c = await client();
     c.socket.write('1');
-    await waitFor(() => c.received() === '1');
+    await until(() => c.received() === '1');
     proxy.blackhole();
     c.socket.write('2');
     const late = await client(); // accepted during the blackhole: stalls as well
@@ -131,14 +124,14 @@ describe('FaultProxy', () => {
     expect(c.socket.destroyed).toBe(false);
     expect(late.socket.destroyed).toBe(false);
     proxy.heal();
-    await waitFor(() => c.received() === '12' && late.received() === 'L');
+    await until(() => c.received() === '12' && late.received() === 'L');
   });
 
   it('outage() cuts open connections and refuses new ones until heal()', async () => {
     await startProxy();
     const open = await client();
     open.socket.write('o');
-    await waitFor(() => open.received() === 'o');
+    await until(() => open.received() === 'o');
     expect(proxy.outage()).toBe(1);
     await open.closed;
     const refused = await client();
@@ -148,7 +141,7 @@ describe('FaultProxy', () => {
     proxy.heal();
     const c = await client();
     c.socket.write('back');
-    await waitFor(() => c.received() === 'back');
+    await until(() => c.received() === 'back');
   });
 
   it('setLatency(ms) delays each direction, in order', async () => {
@@ -158,13 +151,13 @@ describe('FaultProxy', () => {
     const started = Date.now();
     c.socket.write('a');
     c.socket.write('b');
-    await waitFor(() => c.received() === 'ab');
+    await until(() => c.received() === 'ab');
     const roundTrip = Date.now() - started;
     expect(roundTrip).toBeGreaterThanOrEqual(290);
     proxy.setLatency(0);
     const fast = Date.now();
     c.socket.write('c');
-    await waitFor(() => c.received() === 'abc');
+    await until(() => c.received() === 'abc');
     expect(Date.now() - fast).toBeLessThan(100);
     expect(() => proxy.setLatency(-1)).toThrow(/latency/);
   });

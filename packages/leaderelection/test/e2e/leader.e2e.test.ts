@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { apiserverAddress, FaultProxy, kubeconfigFor, kubeEnv, useNamespace } from '@kw/kube-local/e2e';
+import { until } from '@kw/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const LEASE_DURATION_MS = 3_000;
@@ -95,22 +96,12 @@ async function spawnCandidate(lease: string, identity: string): Promise<Candidat
   });
   const candidate: Candidate = { identity, child, proxy };
   running.push(candidate);
-  await waitFor(`${identity} ready`, () => find(identity, 'ready'), 15_000);
+  await until(() => find(identity, 'ready'), { what: `${identity} ready`, timeoutMs: 15_000 });
   return candidate;
 }
 
 function find(identity: string | undefined, event: string, after = 0): Line | undefined {
   return lines.find((l) => (identity === undefined || l.identity === identity) && l.event === event && l.t >= after);
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Leadership intervals of these candidates, from their started/stopped lines (a SIGKILL ends one). */
@@ -144,7 +135,10 @@ function expectNoOverlap(candidates: readonly Candidate[]): void {
 
 async function election(lease: string): Promise<{ candidates: Candidate[]; leader: Candidate }> {
   const candidates = await Promise.all(['a', 'b', 'c'].map((id) => spawnCandidate(lease, `${lease}-${id}`)));
-  const first = await waitFor('a leader', () => candidates.find((c) => find(c.identity, 'started')), 15_000);
+  const first = await until(() => candidates.find((c) => find(c.identity, 'started')), {
+    what: 'a leader',
+    timeoutMs: 15_000,
+  });
   // Let every candidate observe the leader's renewals.
   await sleep(LEASE_DURATION_MS);
   expect(candidates.filter((c) => find(c.identity, 'started')).map((c) => c.identity)).toEqual([first.identity]);
@@ -156,10 +150,9 @@ describe('leader election across processes on a real apiserver', () => {
     const { candidates, leader } = await election('kill');
     leader.killedAt = Date.now();
     leader.child.kill('SIGKILL');
-    const next = await waitFor(
-      'a new leader',
+    const next = await until(
       () => candidates.map((c) => find(c.identity, 'started', leader.killedAt)).find((l) => l !== undefined),
-      LEASE_DURATION_MS * 3,
+      { what: 'a new leader', timeoutMs: LEASE_DURATION_MS * 3 },
     );
     const failoverMs = next.t - (leader.killedAt ?? 0);
     console.log(`[leaderelection e2e] SIGKILL failover: ${failoverMs} ms (${leader.identity} -> ${next.identity})`);
@@ -175,12 +168,14 @@ describe('leader election across processes on a real apiserver', () => {
     const { candidates, leader } = await election('graceful');
     const termAt = Date.now();
     leader.child.kill('SIGTERM');
-    const exit = await waitFor('the leader to exit', () => find(leader.identity, 'exit', termAt), 10_000);
+    const exit = await until(() => find(leader.identity, 'exit', termAt), {
+      what: 'the leader to exit',
+      timeoutMs: 10_000,
+    });
     const stopped = find(leader.identity, 'stopped', termAt);
-    const next = await waitFor(
-      'a new leader',
+    const next = await until(
       () => candidates.map((c) => find(c.identity, 'started', termAt)).find((l) => l !== undefined),
-      LEASE_DURATION_MS * 3,
+      { what: 'a new leader', timeoutMs: LEASE_DURATION_MS * 3 },
     );
     const handoverMs = next.t - termAt;
     console.log(
@@ -198,11 +193,13 @@ describe('leader election across processes on a real apiserver', () => {
       const { candidates, leader } = await election('partition');
       const cutAt = Date.now();
       leader.proxy?.blackhole();
-      const stopped = await waitFor('the leader to step down', () => find(leader.identity, 'stopped', cutAt), 10_000);
-      const next = await waitFor(
-        'a new leader',
+      const stopped = await until(() => find(leader.identity, 'stopped', cutAt), {
+        what: 'the leader to step down',
+        timeoutMs: 10_000,
+      });
+      const next = await until(
         () => candidates.map((c) => find(c.identity, 'started', cutAt)).find((l) => l !== undefined),
-        LEASE_DURATION_MS * 3,
+        { what: 'a new leader', timeoutMs: LEASE_DURATION_MS * 3 },
       );
       console.log(
         `[leaderelection e2e] partition: old leader stepped down ${stopped.t - cutAt} ms after the cut, new leader ${next.t - cutAt} ms after (gap ${next.t - stopped.t} ms)`,

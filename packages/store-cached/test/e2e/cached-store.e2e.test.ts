@@ -4,6 +4,7 @@ import { createClient } from '@kw/client';
 import { Indexer } from '@kw/indexer';
 import { adminKubeConfig, useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { pool } from '@kw/test-utils';
 import type { ObjectFetcher, ResolvedResource, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,19 +42,10 @@ function expectIntact(secret: V1Secret | undefined, version?: number) {
   expect(secret?.metadata?.managedFields).toBeUndefined();
 }
 
-async function inParallel<I>(items: readonly I[], limit: number, work: (item: I) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 beforeAll(async () => {
   const api = core();
   const indexes = Array.from({ length: BULK }, (_, i) => i);
-  await inParallel(indexes, 32, (i) =>
+  await pool(indexes, 32, (i) =>
     api.createNamespacedSecret({ namespace: ns.name, body: secretBody(bulkName(i), `g${i % GROUPS}`, 1) }),
   );
 }, 600_000);

@@ -11,6 +11,7 @@ import {
   KubeConfig as KubeConfigClass,
   Watch,
 } from '@kubernetes/client-node';
+import { until } from '@kw/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   adminKubeConfig,
@@ -59,16 +60,6 @@ async function openWatch(kc: KubeConfig, path: string, query: Record<string, str
   return { events, ended, stop: () => controller.abort() };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 const env = kubeEnv();
 const ns = useNamespace('kube-local-smoke');
 
@@ -89,8 +80,9 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
       expect(Number(created.metadata?.resourceVersion)).toBeGreaterThan(Number(before.metadata?.resourceVersion));
       const list = await core.listNamespacedConfigMap({ namespace: ns.name });
       expect(list.items.map((i) => i.metadata?.name)).toContain('smoke');
-      const added = await until('ADDED event', () =>
-        watch.events.find((e) => e.type === 'ADDED' && e.object.metadata?.name === 'smoke'),
+      const added = await until(
+        () => watch.events.find((e) => e.type === 'ADDED' && e.object.metadata?.name === 'smoke'),
+        { what: 'ADDED event' },
       );
       expect(added.object.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
     } finally {
@@ -103,10 +95,12 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
       allowWatchBookmarks: true,
     });
     try {
-      const end = await until('initial-events-end bookmark', () =>
-        streamed.events.find(
-          (e) => e.type === 'BOOKMARK' && e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true',
-        ),
+      const end = await until(
+        () =>
+          streamed.events.find(
+            (e) => e.type === 'BOOKMARK' && e.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true',
+          ),
+        { what: 'initial-events-end bookmark' },
       );
       expect(streamed.events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata?.name)).toEqual(['smoke']);
       expect(Number(end.object.metadata?.resourceVersion)).toBeGreaterThan(0);
@@ -133,9 +127,9 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
     // Before compaction the same resourceVersion is fine: it replays 'second'.
     const ok = await openWatch(kc, path, { resourceVersion: oldRv });
     try {
-      await until('replayed event', () =>
-        ok.events.find((e) => e.type === 'ADDED' && e.object.metadata?.name === 'second'),
-      );
+      await until(() => ok.events.find((e) => e.type === 'ADDED' && e.object.metadata?.name === 'second'), {
+        what: 'replayed event',
+      });
     } finally {
       ok.stop();
     }
@@ -146,7 +140,10 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
     const gone = await openWatch(kc, path, { resourceVersion: oldRv });
     try {
       // 410 arrives either as an ERROR event on a 200 stream or as the HTTP status.
-      await Promise.race([until('410 ERROR event', () => gone.events.find((e) => e.type === 'ERROR')), gone.ended]);
+      await Promise.race([
+        until(() => gone.events.find((e) => e.type === 'ERROR'), { what: '410 ERROR event' }),
+        gone.ended,
+      ]);
       const errorEvent = gone.events.find((e) => e.type === 'ERROR');
       const outcome =
         errorEvent !== undefined ? errorEvent.object.code : ((await gone.ended) as { statusCode?: number }).statusCode;
@@ -220,7 +217,7 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
         resourceVersion: survivor.metadata?.resourceVersion ?? '',
       });
       try {
-        const error = await until('410 ERROR event', () => watch.events.find((e) => e.type === 'ERROR'));
+        const error = await until(() => watch.events.find((e) => e.type === 'ERROR'), { what: '410 ERROR event' });
         expect(error.object.code).toBe(410);
       } finally {
         watch.stop();
@@ -242,7 +239,9 @@ describe('kube-local smoke (real kube-apiserver + etcd)', () => {
         resourceVersionMatch: 'NotOlderThan',
         allowWatchBookmarks: true,
       });
-      await until('watch established through the proxy', () => watch.events.find((e) => e.type === 'BOOKMARK'));
+      await until(() => watch.events.find((e) => e.type === 'BOOKMARK'), {
+        what: 'watch established through the proxy',
+      });
       expect(proxy.stats.active).toBeGreaterThanOrEqual(1);
       let ended = false;
       void watch.ended.then(() => {
