@@ -8,7 +8,6 @@ import type {
   ListOptions,
   ListPage,
   Logger,
-  MaybePromise,
   ResolvedResource,
   WatchEvent,
   WatcherPhase,
@@ -25,10 +24,10 @@ import {
   WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
-  WatchStatusError,
   WatchStreamError,
 } from './errors';
 import { TimeSlicer } from './time-slice';
+import type { StepSink, WatchStep } from './watch-step';
 
 /** The annotation on the bookmark that ends a streaming list's initial events. */
 export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -40,18 +39,6 @@ const SLOW_CODES: ReadonlySet<string> = new Set([
   'KW_NOT_FOUND',
   'KW_UNKNOWN_RESOURCE',
 ]);
-
-/**
- * Where a {@link ListWatch} applies what it reads. A listing is `beginList`, `listed` per object,
- * `endList` (the sink removes what the listing did not contain); watch events go to `changed`.
- * Returned promises are awaited before the next object.
- */
-export interface ListWatchSink<T extends KubeObject> {
-  beginList(): void;
-  listed(obj: T): MaybePromise<void>;
-  endList(): MaybePromise<void>;
-  changed(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): MaybePromise<void>;
-}
 
 /** Everything a {@link ListWatch} needs, with defaults already applied. */
 export interface ListWatchOptions<T extends KubeObject> {
@@ -70,7 +57,8 @@ export interface ListWatchOptions<T extends KubeObject> {
   backoff: Required<BackoffOptions>;
   logger: Logger;
   onError: ErrorCallback | undefined;
-  sink: ListWatchSink<T>;
+  /** Where the loop hands its steps; a `'relist'` answer ends the current listing or watch and lists again after backoff. */
+  sink: StepSink<T>;
   /** Checks the resolved resource against the configuration; an error fails the watcher for good. */
   checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
 }
@@ -94,7 +82,7 @@ class RelistRequest extends Error {}
  * - `410 Gone` → list again; the sink reconciles in place;
  * - `429` → wait at least `Retry-After`, then retry the same request;
  * - 401/403/404/unknown resource → retry every `slowRetryMs`–2×`slowRetryMs`; `waitForSync` rejects meanwhile;
- * - the sink failed to apply an object ({@link ListWatch.requestRelist}) → list again after backoff;
+ * - the sink answered a step with `'relist'` → list again after backoff;
  * - anything else → exponential backoff with full jitter.
  *
  * Errors are reported through `onError` and the logger (guarded: a throwing logger is ignored);
@@ -117,8 +105,6 @@ export class ListWatch<T extends KubeObject> {
   private delivered = false;
   private synced = false;
   private stopped = false;
-  /** The sink could not apply an object: end the current listing or watch and list again. */
-  private relistRequested = false;
   /** A permanent-looking error (403, unknown resource, ...) being retried slowly. */
   private failing: KwErrorShape | undefined;
   /** A configuration error found after discovery: the loop has ended. */
@@ -270,22 +256,11 @@ export class ListWatch<T extends KubeObject> {
     }
   }
 
-  /**
-   * Asks for a relist because the sink failed to apply an object: the current listing or watch
-   * ends once the object being applied has settled, and the state is listed again after backoff
-   * (counted in `relists`). A listing that saw a failure does not count as synced.
-   */
-  requestRelist(): void {
-    this.relistRequested = true;
-  }
-
-  /** Whether a relist was asked for and has not started yet. */
-  get relistPending(): boolean {
-    return this.relistRequested;
-  }
-
-  private checkRelist(): void {
-    if (this.relistRequested) throw new RelistRequest();
+  /** Hands `step` to the sink, awaiting it; a `'relist'` answer ends the current listing or watch. */
+  private async step(step: WatchStep<T>, signal: AbortSignal): Promise<void> {
+    const applied = this.options.sink.apply(step);
+    const result = isThenable(applied) ? await abortable(applied, signal) : applied;
+    if (result === 'relist') throw new RelistRequest();
   }
 
   /** Lets timers and I/O run between slices of applies; throws the abort reason if `signal` aborted meanwhile. */
@@ -407,12 +382,11 @@ export class ListWatch<T extends KubeObject> {
   /** Lists every page into the sink; an expired `continue` token restarts the listing, a 429 retries the page. */
   private async paginatedList(resource: ResolvedResource): Promise<void> {
     const signal = this.controller.signal;
-    const { api, namespace, sink, pageSize } = this.options;
+    const { api, namespace, pageSize } = this.options;
     this.phase = 'listing';
     this.streamingAttempt = false;
     this.counters.lists++;
-    this.relistRequested = false;
-    sink.beginList();
+    await this.step({ type: 'init' }, signal);
     const fill = this.options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
     let token: string | undefined;
     let resourceVersion = '';
@@ -429,7 +403,7 @@ export class ListWatch<T extends KubeObject> {
           this.report(error, 'the list continue token expired; listing again from the start');
           token = undefined;
           this.counters.lists++;
-          sink.beginList();
+          await this.step({ type: 'init' }, signal);
           continue;
         }
         if (error.code === 'KW_TOO_MANY_REQUESTS' || httpStatus(error) === 429) {
@@ -451,17 +425,13 @@ export class ListWatch<T extends KubeObject> {
           item.kind ??= fill.kind;
           item.apiVersion ??= fill.apiVersion;
         }
-        const applied = sink.listed(item);
-        if (isThenable(applied)) await abortable(applied, signal);
-        this.checkRelist();
+        await this.step({ type: 'initApply', obj: item }, signal);
       }
       resourceVersion = page.resourceVersion;
       if (page.continue === undefined || page.continue === '') break;
       token = page.continue;
     }
-    const ended = sink.endList();
-    if (isThenable(ended)) await abortable(ended, signal);
-    this.checkRelist();
+    await this.step({ type: 'initDone', rv: resourceVersion }, signal);
     this.lastResourceVersion = resourceVersion;
     this.markSynced();
   }
@@ -473,7 +443,7 @@ export class ListWatch<T extends KubeObject> {
    */
   private async watch(resource: ResolvedResource, streamingList: boolean): Promise<WatchEnd> {
     const stopSignal = this.controller.signal;
-    const { api, namespace, sink, watchTimeoutSeconds } = this.options;
+    const { api, namespace, watchTimeoutSeconds } = this.options;
     const watchController = new AbortController();
     const onStop = () => watchController.abort(stopSignal.reason);
     stopSignal.addEventListener('abort', onStop, { once: true });
@@ -490,8 +460,6 @@ export class ListWatch<T extends KubeObject> {
       options.sendInitialEvents = true;
       options.resourceVersionMatch = 'NotOlderThan';
       this.phase = 'listing';
-      this.relistRequested = false;
-      sink.beginList();
     } else {
       if (this.lastResourceVersion !== undefined) options.resourceVersion = this.lastResourceVersion;
       this.phase = 'watching';
@@ -526,9 +494,9 @@ export class ListWatch<T extends KubeObject> {
     checkIdle();
     let opened = false;
 
-    const label = `${resource.resource}${resource.group ? `.${resource.group}` : ''}`;
     let iterator: AsyncIterator<WatchEvent<T>[]> | undefined;
     try {
+      if (streamingList) await this.step({ type: 'init' }, watchController.signal);
       iterator = api.watch<T>(resource, namespace, options)[Symbol.asyncIterator]();
       for (;;) {
         const step = await abortable(iterator.next(), watchController.signal);
@@ -541,10 +509,8 @@ export class ListWatch<T extends KubeObject> {
         this.healthy();
         for (const event of step.value) {
           if (this.slicer.due()) await this.breathe(watchController.signal);
-          let applied: MaybePromise<void>;
+          let out: WatchStep<T>;
           switch (event.type) {
-            case 'ERROR':
-              throw new WatchStatusError(event.object, label, namespace);
             case 'BOOKMARK': {
               this.eventCounts.bookmark++;
               this.lastBookmarkAt = receivedAt;
@@ -554,9 +520,7 @@ export class ListWatch<T extends KubeObject> {
                 if (event.object.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
                   throw streamingUnsupported('a bookmark without the initial-events-end annotation');
                 }
-                const ended = sink.endList();
-                if (isThenable(ended)) await abortable(ended, watchController.signal);
-                this.checkRelist();
+                await this.step({ type: 'initDone', rv: rv ?? '' }, watchController.signal);
                 initial = false;
                 if (rv) this.lastResourceVersion = rv;
                 this.phase = 'watching';
@@ -569,19 +533,18 @@ export class ListWatch<T extends KubeObject> {
             }
             case 'ADDED':
               this.eventCounts.added++;
-              applied = initial ? sink.listed(event.object) : sink.changed('ADDED', event.object);
+              out = { type: initial ? 'initApply' : 'apply', obj: event.object };
               break;
             case 'MODIFIED':
             case 'DELETED':
               if (initial) throw streamingUnsupported(`a ${event.type} event`);
               this.eventCounts[event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
-              applied = sink.changed(event.type, event.object);
+              out = { type: event.type === 'MODIFIED' ? 'apply' : 'delete', obj: event.object };
               break;
           }
           this.lastEventAt = receivedAt;
           this.delivered = true;
-          if (isThenable(applied)) await abortable(applied, watchController.signal);
-          this.checkRelist();
+          await this.step(out, watchController.signal);
           const rv = event.object.metadata?.resourceVersion;
           if (!initial && rv) this.lastResourceVersion = rv;
         }
