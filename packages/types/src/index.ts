@@ -30,6 +30,7 @@ export type {
   WatchEventType,
 } from './object';
 export type { MaybePromise, Store, StoreDiff } from './store';
+export type { StoreVersions } from './store-versions';
 export type {
   BackoffOptions,
   ChangeCallback,

@@ -2,8 +2,12 @@ import type {
   BackoffOptions,
   ErrorCallback,
   GroupVersionResource,
+  KeyExtractor,
   KubeApi,
+  KubeObject,
   Logger,
+  Store,
+  WatcherConfig,
   WatchTargetConfig,
 } from '@kw/types';
 import { WATCHER_DEFAULTS } from './defaults';
@@ -42,6 +46,109 @@ export function safeLogger(logger: Logger): Logger {
       }
     };
   return { debug: guard('debug'), info: guard('info'), warn: guard('warn'), error: guard('error') };
+}
+
+/** The validated settings of a collection `Watcher`, defaults applied. */
+export interface WatcherSettings extends TargetSettings {
+  debounceMs: number;
+  maxWaitMs: number;
+  callOnChangeDuringSync: boolean;
+  pageSize: number;
+  listMode: 'auto' | 'paginated' | 'streaming';
+  metadataOnly: boolean;
+  maxAtomicDiff: number;
+}
+
+const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
+
+/** Validates a `Watcher`'s whole configuration; throws {@link InvalidConfigError} naming the field. */
+export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>): WatcherSettings {
+  const target = targetSettings(config, 'Watcher');
+  const keys = checkKeys(config.keys);
+  checkStore(config.store);
+  requiredFunction('onChange', config.onChange);
+  optionalFunction('onSyncComplete', config.onSyncComplete);
+  const debounceMs = number('debounceMs', config.debounceMs, WATCHER_DEFAULTS.debounceMs, { min: 0 });
+  const maxWaitMs = number('maxWaitMs', config.maxWaitMs, Math.max(WATCHER_DEFAULTS.maxWaitMs, debounceMs), {
+    min: 0,
+  });
+  if (maxWaitMs < debounceMs) {
+    throw new InvalidConfigError(
+      'maxWaitMs',
+      `${maxWaitMs} is less than debounceMs ${debounceMs} — maxWaitMs bounds the debounce, so it must be ≥ debounceMs`,
+      maxWaitMs,
+    );
+  }
+  const listMode = config.listMode ?? WATCHER_DEFAULTS.listMode;
+  if (!LIST_MODES.includes(listMode)) {
+    throw new InvalidConfigError('listMode', `expected one of ${LIST_MODES.join(', ')}, got ${show(listMode)}`, listMode);
+  }
+  const metadataOnly = boolean('metadataOnly', config.metadataOnly, WATCHER_DEFAULTS.metadataOnly);
+  if (metadataOnly && !keys.metadataOnly) {
+    throw new InvalidConfigError(
+      'metadataOnly',
+      `true needs keys.metadataOnly, but the indexer reads more than metadata (indexBy ${show(keys.indexBy)}, or its ignoreFields / fieldSelector) — index only metadata.* fields or drop metadataOnly`,
+      metadataOnly,
+    );
+  }
+  return {
+    ...target,
+    debounceMs,
+    maxWaitMs,
+    callOnChangeDuringSync: boolean(
+      'callOnChangeDuringSync',
+      config.callOnChangeDuringSync,
+      WATCHER_DEFAULTS.callOnChangeDuringSync,
+    ),
+    pageSize: number('pageSize', config.pageSize, WATCHER_DEFAULTS.pageSize, { min: 1, integer: true }),
+    listMode,
+    metadataOnly,
+    maxAtomicDiff: number('maxAtomicDiff', config.maxAtomicDiff, WATCHER_DEFAULTS.maxAtomicDiff, {
+      min: 0,
+      integer: true,
+    }),
+  };
+}
+
+function checkKeys(keys: unknown): KeyExtractor {
+  const k = keys as Partial<KeyExtractor> | null | undefined;
+  if (k === null || typeof k !== 'object') {
+    throw new InvalidConfigError(
+      'keys',
+      `expected a KeyExtractor, got ${show(keys)} — pass new Indexer({ indexBy: [...] }) from @kw/indexer`,
+      keys,
+    );
+  }
+  if (!Array.isArray(k.indexBy) || k.indexBy.length === 0) {
+    throw new InvalidConfigError(
+      'keys.indexBy',
+      `expected at least one index expression, got ${show(k.indexBy)} — e.g. ['metadata.namespace', 'metadata.name']`,
+      k.indexBy,
+    );
+  }
+  for (const method of ['extractKeys', 'filterFields', 'matches'] as const) {
+    if (typeof k[method] !== 'function') {
+      throw new InvalidConfigError(`keys.${method}`, `expected a function, got ${show(k[method])}`, k[method]);
+    }
+  }
+  return k as KeyExtractor;
+}
+
+function checkStore(store: unknown): Store {
+  const s = store as Partial<Store> | null | undefined;
+  if (s === null || typeof s !== 'object') {
+    throw new InvalidConfigError(
+      'store',
+      `expected a Store, got ${show(store)} — pass new MemoryStore() from @kw/store-memory`,
+      store,
+    );
+  }
+  for (const method of ['add', 'update', 'delete'] as const) {
+    if (typeof s[method] !== 'function') {
+      throw new InvalidConfigError(`store.${method}`, `expected a function, got ${show(s[method])}`, s[method]);
+    }
+  }
+  return s as Store;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

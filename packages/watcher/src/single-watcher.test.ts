@@ -71,7 +71,7 @@ describe('SingleWatcher', () => {
 
   it('selects the object by name on the server, for list and watch', async () => {
     const { api, watcher } = setup({ fieldSelector: 'metadata.namespace=default' });
-    api.watches.push([[errorEvent(400, 'BadRequest')]]);
+    api.watches.push([errorEvent(400, 'BadRequest')]);
     api.lists.push(page([cm('cfg', '3')], '3'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 2);
@@ -94,7 +94,7 @@ describe('SingleWatcher', () => {
   it('after a relist reports a vanished object as deleted', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
     api.watches.push([[bookmark('9', true)], 'hang']);
     await watcher.waitForSync();
     await tick(1000);
@@ -106,8 +106,8 @@ describe('SingleWatcher', () => {
   it('after a relist reports a changed object as modified and an unchanged one not at all', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], errorEvent(410, 'Expired')]);
     api.watches.push([[added(cm('cfg', '10'))], [bookmark('11', true)], 'hang']);
     await watcher.waitForSync();
     await tick(5000);

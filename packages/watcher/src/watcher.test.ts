@@ -145,7 +145,7 @@ describe('Watcher: initial state', () => {
     const { api, watcher, onError } = setup({ listMode: 'auto' });
     api.watches.push(
       [new FakeApiError('KW_BAD_REQUEST', 400, 'watch')],
-      [[modified(cm('a', '2')), errorEvent(410, 'Expired')]],
+      [[modified(cm('a', '2'))], errorEvent(410, 'Expired')],
     );
     api.lists.push(page([cm('a', '1')], '10'), page([cm('a', '3')], '30'));
     await watcher.waitForSync();
@@ -201,7 +201,7 @@ describe('Watcher: recovery', () => {
   it('relists on an ERROR 410 event and reconciles the store in place (mark and sweep)', async () => {
     const { api, store, watcher, onChange } = setup({ debounceMs: 100 });
     api.lists.push(page([cm('a', '1'), cm('b', '2'), cm('c', '3')], '3'));
-    api.watches.push([[modified(cm('a', '4'))], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[modified(cm('a', '4'))], errorEvent(410, 'Expired')]);
     api.lists.push(page([cm('a', '4'), cm('b', '5'), cm('d', '6')], '6'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 2);
@@ -652,7 +652,7 @@ describe('Watcher: events()', () => {
   it('reports deletes found by a relist with a metadata-only object', async () => {
     const { api, watcher } = setup();
     api.lists.push(page([cm('a', '1'), cm('b', '2')], '2'));
-    api.watches.push([[errorEvent(410, 'Expired')]]);
+    api.watches.push([errorEvent(410, 'Expired')]);
     api.lists.push(page([cm('a', '1')], '5'));
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     await watcher.waitForSync();
