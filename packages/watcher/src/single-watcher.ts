@@ -147,7 +147,10 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
         if (step.obj.metadata?.name === this.name) this.#set(step.obj);
         return undefined;
       case 'delete':
-        if (step.obj.metadata?.name === this.name && this.#current !== undefined) this.#set(undefined);
+        if (step.obj.metadata?.name !== this.name || this.#current === undefined) return undefined;
+        // The delete event carries the object's final state.
+        this.#current = step.obj;
+        this.#set(undefined);
         return undefined;
     }
   }
