@@ -128,6 +128,16 @@ describe('CachedStore configuration', () => {
 });
 
 describe('CachedStore identity and keys', () => {
+  it('lists every identity with its resourceVersion without fetching a body', () => {
+    const api = fakeApi();
+    const s = store(api);
+    s.add(secret('a', '1'), ['x']);
+    s.add(secret('b', '2'), ['y']);
+    s.delete(secret('a', '1'));
+    expect(s.resourceVersions()).toEqual([['ns/b', '2']]);
+    expect(api.calls).toHaveLength(0);
+  });
+
   it('rejects writes with the wrong number of keys once the count is known', () => {
     const s = store(fakeApi());
     s.add(secret('a'), ['x', 'y']);

@@ -1,4 +1,4 @@
-import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store } from '@kw/types';
+import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store, StoreVersions } from '@kw/types';
 import { LRUCache } from 'lru-cache';
 import { InvalidConfigError, KeyCountError } from './errors';
 import { Limiter } from './limiter';
@@ -89,7 +89,7 @@ interface Flight<T> {
  * fetch that finds nothing (404) drops the object from the read's result. Returned objects are
  * the cached ones: do not mutate them.
  */
-export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> {
+export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>, StoreVersions {
   private readonly fetcher: ObjectFetcher<T>;
   private readonly filterFields: ((obj: T) => T) | undefined;
   private readonly onError: ((error: KwErrorShape) => void) | undefined;
@@ -155,6 +155,11 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
   /** Every object, fetching uncached bodies: with more objects than the cache holds, this fetches on every call. */
   async list(): Promise<T[]> {
     return this.resolve(this.refs.all());
+  }
+
+  /** `[identity, resourceVersion]` of every known object, without fetching (`StoreVersions`: lets a watcher reuse this store). O(size). */
+  resourceVersions(): Array<readonly [ObjectId, string]> {
+    return this.refs.all().map((ref) => [ref.id, ref.resourceVersion ?? ''] as const);
   }
 
   /** Records `obj` under `keys`; same as {@link CachedStore.update}. */
