@@ -4,13 +4,12 @@ export { WATCHER_DEFAULTS } from './defaults';
 export {
   CallbackError,
   InvalidConfigError,
+  InvalidRequestError,
   KeyExtractionError,
-  KwError,
   UnexpectedError,
   WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
-  WatchStatusError,
   WatchStreamError,
 } from './errors';
 export { INITIAL_EVENTS_END } from './list-watch';

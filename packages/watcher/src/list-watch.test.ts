@@ -12,7 +12,7 @@ import {
   type WatchStep,
 } from '../test/fakes';
 import { Watcher } from './index';
-import { sleep } from './list-watch';
+import { sleep } from './abort';
 
 describe('sleep', () => {
   beforeEach(() => {
