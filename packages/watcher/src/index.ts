@@ -12,6 +12,6 @@ export {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
-export { INITIAL_EVENTS_END } from './list-watch';
 export { SingleWatcher } from './single-watcher';
+export { INITIAL_EVENTS_END } from './watch-event-step';
 export { Watcher } from './watcher';

@@ -9,7 +9,7 @@ export type LoadMode = 'paginated' | 'streaming';
  * - `resolve`: discovery of the resource;
  * - `list`: a listing (`continue`: the next page of a paginated listing already under way);
  * - `watch`: a WATCH from `rv`; `resumed` when it follows a previous watch rather than a listing;
- * - `wait`: a backoff of `ms`, then `then`;
+ * - `wait`: a backoff of `ms`, then `resume`;
  * - `failed`: `error` keeps the watcher from syncing; with `retry` it is retried after `retry.ms`,
  *   without it the loop has ended for good.
  */
@@ -17,8 +17,12 @@ export type State =
   | { readonly at: 'resolve' }
   | { readonly at: 'list'; readonly mode: LoadMode; readonly continue?: string }
   | { readonly at: 'watch'; readonly rv: string; readonly resumed: boolean }
-  | { readonly at: 'wait'; readonly ms: number; readonly then: State }
-  | { readonly at: 'failed'; readonly error: KwErrorShape; readonly retry?: { readonly ms: number; readonly then: State } };
+  | { readonly at: 'wait'; readonly ms: number; readonly resume: State }
+  | {
+      readonly at: 'failed';
+      readonly error: KwErrorShape;
+      readonly retry?: { readonly ms: number; readonly resume: State };
+    };
 
 /**
  * What running a state's request came to:
@@ -111,13 +115,16 @@ export function isFinal(state: State): boolean {
 export function next(state: State, outcome: Outcome, ctx: StepContext): Transition {
   switch (outcome.type) {
     case 'waited':
-      if (state.at === 'wait') return { state: state.then };
-      if (state.at === 'failed' && state.retry !== undefined) return { state: state.retry.then };
+      if (state.at === 'wait') return { state: state.resume };
+      if (state.at === 'failed' && state.retry !== undefined) return { state: state.retry.resume };
       return { state };
     case 'resolved':
       return { state: listState(ctx) };
     case 'invalid':
-      return { state: { at: 'failed', error: outcome.error }, report: { error: outcome.error, message: 'cannot watch' } };
+      return {
+        state: { at: 'failed', error: outcome.error },
+        report: { error: outcome.error, message: 'cannot watch' },
+      };
     case 'page':
       return { state: { at: 'list', mode: 'paginated', continue: outcome.continue } };
     case 'listed':
@@ -186,7 +193,7 @@ function failed(state: State, outcome: Extract<Outcome, { type: 'error' }>, ctx:
   }
   if (SLOW_CODES.has(error.code) || status === 401 || status === 403 || status === 404) {
     return {
-      state: { at: 'failed', error, retry: { ms: ctx.slowRetryMs * (1 + ctx.random()), then: retry } },
+      state: { at: 'failed', error, retry: { ms: ctx.slowRetryMs * (1 + ctx.random()), resume: retry } },
       report: { error, message },
     };
   }
@@ -201,17 +208,27 @@ function retryOf(state: State, rv: string | undefined, throttled: boolean): Stat
     case 'list':
       return throttled || state.continue === undefined ? state : { at: 'list', mode: state.mode };
     case 'wait':
-      return state.then;
+      return state.resume;
     case 'failed':
-      return state.retry?.then ?? state;
+      return state.retry?.resume ?? state;
     case 'resolve':
       return state;
   }
 }
 
-/** `then`, after a wait of `ms` when there is one. */
-function after(ms: number, then: State): State {
-  return ms > 0 ? { at: 'wait', ms, then } : then;
+/**
+ * Whether the server refused a request as invalid: HTTP 400 or 422 (by status when there is one,
+ * so a 408 mislabelled `KW_BAD_REQUEST` stays a timeout), else by code.
+ */
+export function isRejected(error: KwErrorShape): boolean {
+  const status = (error as Partial<ApiErrorShape>).status;
+  if (typeof status === 'number' && status > 0) return status === 400 || status === 422;
+  return error.code === 'KW_BAD_REQUEST' || error.code === 'KW_INVALID';
+}
+
+/** `resume`, after a wait of `ms` when there is one. */
+function after(ms: number, resume: State): State {
+  return ms > 0 ? { at: 'wait', ms, resume } : resume;
 }
 
 function retryAfterMs(error: KwErrorShape): number {

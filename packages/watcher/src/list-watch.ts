@@ -1,5 +1,4 @@
 import type {
-  ApiErrorShape,
   BackoffOptions,
   Clock,
   ErrorCallback,
@@ -10,11 +9,11 @@ import type {
   ListOptions,
   Logger,
   ResolvedResource,
-  WatcherStatus,
   WatchEvent,
+  WatcherStatus,
   WatchOptions,
 } from '@kw/types';
-import { abortable, sleep } from './abort';
+import { abortable, closeQuietly, sleep } from './abort';
 import { Backoff } from './backoff';
 import { monotonicClock } from './clock';
 import { safeLogger } from './config';
@@ -29,14 +28,13 @@ import {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
-import { isFinal, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
+import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
+import { LoopStats } from './loop-stats';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slice';
+import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
 import type { StepSink, WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';
-
-/** The annotation on the bookmark that ends a streaming list's initial events. */
-export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /** Everything a {@link ListWatch} needs, with defaults already applied. */
 export interface ListWatchOptions<T extends KubeObject> {
@@ -87,17 +85,7 @@ export class ListWatch<T extends KubeObject> {
   readonly #selectors: RequestSelectors;
   /** Cuts long runs of applies (a large batch or page) into slices so timers and I/O keep running. */
   readonly #slicer = new TimeSlicer();
-  readonly #counters = {
-    lists: 0,
-    listPages: 0,
-    watches: 0,
-    rewatches: 0,
-    relists: 0,
-    tooManyRequests: 0,
-    errors: 0,
-    idleTimeouts: 0,
-  };
-  readonly #events = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
+  readonly #stats = new LoopStats();
 
   #state: State = { at: 'resolve' };
   /** `auto` until the server rejected a streaming list, then `paginated`. */
@@ -108,11 +96,6 @@ export class ListWatch<T extends KubeObject> {
   #bookmarksSeen = false;
   /** The watchdog of the current (or last) watch. */
   #watchdog: Watchdog | undefined;
-  #lastResourceVersion: string | undefined;
-  #lastEventAt: number | undefined;
-  #lastBookmarkAt: number | undefined;
-  #lastError: KwErrorShape | undefined;
-  #retryAt: number | undefined;
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
@@ -132,8 +115,8 @@ export class ListWatch<T extends KubeObject> {
       if (this.signal.aborted) return;
       const error = new WatcherCrashedError(err);
       this.#logger.error('watch loop crashed', { error: error.message });
-      this.report(error, 'cannot watch');
       this.#enter({ at: 'failed', error });
+      this.report(error, 'cannot watch');
     });
   }
 
@@ -168,27 +151,18 @@ export class ListWatch<T extends KubeObject> {
 
   /** The loop's state as data; `phase` is derived from the state machine's state. */
   status(): WatcherStatus {
-    const stopped = this.signal.aborted;
     const { watchTimeoutSeconds, watchIdleTimeoutMs } = this.#options;
-    return {
-      phase: stopped ? 'stopped' : this.#loopDone === undefined ? 'idle' : phaseOf(this.#state),
-      synced: this.#gate.synced,
-      lastResourceVersion: this.#lastResourceVersion,
-      lastEventAt: this.#lastEventAt,
-      lastBookmarkAt: this.#lastBookmarkAt,
-      ...this.#counters,
-      events: { ...this.#events },
-      lastError: this.#lastError,
-      retryAt: stopped ? undefined : this.#retryAt,
-      watchIdleBoundMs:
-        this.#watchdog?.boundMs ?? idleBoundMs(watchTimeoutSeconds, watchIdleTimeoutMs, this.#bookmarksSeen),
-    };
+    return this.#stats.snapshot(
+      this.signal.aborted ? 'stopped' : this.#loopDone === undefined ? 'idle' : phaseOf(this.#state),
+      this.#gate.synced,
+      this.#watchdog?.boundMs ?? idleBoundMs(watchTimeoutSeconds, watchIdleTimeoutMs, this.#bookmarksSeen),
+    );
   }
 
   /** Counts and reports an error through the logger and `onError`, never throwing. */
   report(error: KwErrorShape, message: string): void {
-    this.#counters.errors++;
-    this.#lastError = error;
+    this.#stats.counters.errors++;
+    this.#stats.lastError = error;
     this.#logger.warn(message, { code: error.code, error: error.message });
     try {
       this.#options.onError?.(error);
@@ -223,9 +197,10 @@ export class ListWatch<T extends KubeObject> {
     const transition = next(this.#state, outcome, context);
     if (transition.listMode !== undefined) this.#listMode = transition.listMode;
     if (transition.info !== undefined) this.#logger.info(transition.info);
-    if (transition.count !== undefined) this.#counters[transition.count]++;
-    if (transition.report !== undefined) this.report(transition.report.error, transition.report.message);
+    if (transition.count !== undefined) this.#stats.counters[transition.count]++;
+    // Enter first: `onError` sees the phase the error leads to (`failed` when it stops the watcher).
     this.#enter(transition.state);
+    if (transition.report !== undefined) this.report(transition.report.error, transition.report.message);
   }
 
   #enter(state: State): void {
@@ -267,20 +242,19 @@ export class ListWatch<T extends KubeObject> {
     if (err instanceof RelistRequest) return { type: 'relist-requested' };
     const error = toKwError(err);
     if (isRejected(error)) return { type: 'rejected', error: new InvalidRequestError(error, this.#selectors) };
-    const outcome: { type: 'error'; error: KwErrorShape; rv?: string; delivered?: boolean } = { type: 'error', error };
-    if (rv !== undefined) outcome.rv = rv;
-    if (delivered !== undefined) outcome.delivered = delivered;
-    return outcome;
+    return rv === undefined || delivered === undefined
+      ? { type: 'error', error }
+      : { type: 'error', error, rv, delivered };
   }
 
   /** Waits `ms` (at least; see {@link sleep}), showing when the retry is due in `status().retryAt`. */
   async #pause(ms: number, signal: AbortSignal): Promise<void> {
     this.#logger.debug('retrying', { delayMs: Math.round(ms) });
-    this.#retryAt = Date.now() + ms;
+    this.#stats.retryAt = Date.now() + ms;
     try {
       await sleep(ms, signal, this.#clock);
     } finally {
-      this.#retryAt = undefined;
+      this.#stats.retryAt = undefined;
     }
   }
 
@@ -299,7 +273,7 @@ export class ListWatch<T extends KubeObject> {
 
   /** A listing is applied at `rv`: the watcher is synced. */
   #synced(rv: string): void {
-    this.#lastResourceVersion = rv;
+    this.#stats.lastResourceVersion = rv;
     if (this.#gate.synced) return;
     this.#logger.info('synced', { resourceVersion: rv });
     this.#gate.open();
@@ -313,14 +287,14 @@ export class ListWatch<T extends KubeObject> {
   async #listPage(resource: ResolvedResource, token: string | undefined, signal: AbortSignal): Promise<Outcome> {
     const { api, namespace, pageSize } = this.#options;
     if (token === undefined) {
-      this.#counters.lists++;
+      this.#stats.counters.lists++;
       await this.#step({ type: 'init' }, signal);
     }
     const options: ListOptions = { limit: pageSize, signal, ...this.#requestOptions() };
     if (token !== undefined) options.continue = token;
     const page = await abortable(api.list<T>(resource, namespace, options), signal);
     this.#gate.unblock();
-    this.#counters.listPages++;
+    this.#stats.counters.listPages++;
     const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
     for (const item of page.items) {
       if (this.#slicer.due()) await this.#breathe(signal);
@@ -345,10 +319,7 @@ export class ListWatch<T extends KubeObject> {
     const stopSignal = this.signal;
     const { api, namespace, watchTimeoutSeconds, watchIdleTimeoutMs } = this.#options;
     const controller = new AbortController();
-    const signal = controller.signal;
-    const onStop = () => controller.abort(stopSignal.reason);
-    stopSignal.addEventListener('abort', onStop, { once: true });
-    if (stopSignal.aborted) onStop();
+    const signal = AbortSignal.any([stopSignal, controller.signal]);
 
     const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
     const options: WatchOptions = { allowWatchBookmarks: true, timeoutSeconds, signal, ...this.#requestOptions() };
@@ -358,9 +329,9 @@ export class ListWatch<T extends KubeObject> {
       options.resourceVersionMatch = 'NotOlderThan';
     } else {
       options.resourceVersion = rv;
-      if (resumed) this.#counters.rewatches++;
+      if (resumed) this.#stats.counters.rewatches++;
     }
-    this.#counters.watches++;
+    this.#stats.counters.watches++;
     let last = rv ?? '';
     let delivered = false;
     let idle: WatchIdleError | undefined;
@@ -385,20 +356,19 @@ export class ListWatch<T extends KubeObject> {
         if (batch.done) break;
         watchdog.busy();
         const receivedAt = Date.now();
-        if (listing && !opened) this.#counters.lists++;
+        if (listing && !opened) this.#stats.counters.lists++;
         opened = true;
         this.#gate.unblock();
         for (const event of batch.value) {
           if (this.#slicer.due()) await this.#breathe(signal);
           const eventRv = event.object.metadata?.resourceVersion;
           if (event.type === 'BOOKMARK') {
-            this.#events.bookmark++;
-            this.#lastBookmarkAt = receivedAt;
+            this.#stats.events.bookmark++;
+            this.#stats.lastBookmarkAt = receivedAt;
             delivered = true;
             if (listing) {
-              if (event.object.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
+              if (!endsInitialEvents(event.object))
                 throw streamingIgnored('a bookmark without the initial-events-end annotation');
-              }
               if (eventRv) last = eventRv;
               await this.#step({ type: 'initDone', rv: last }, signal);
               listing = false;
@@ -406,14 +376,16 @@ export class ListWatch<T extends KubeObject> {
               this.#dispatch({ type: 'listed', rv: last });
             } else {
               this.#bookmarksSeen = true;
-              if (eventRv) this.#lastResourceVersion = last = eventRv;
+              if (eventRv) this.#stats.lastResourceVersion = last = eventRv;
             }
             continue;
           }
-          this.#lastEventAt = receivedAt;
+          this.#stats.lastEventAt = receivedAt;
           delivered = true;
-          await this.#step(this.#toStep(event, listing), signal);
-          if (!listing && eventRv) this.#lastResourceVersion = last = eventRv;
+          const step = stepOf(event, listing);
+          this.#stats.events[event.type === 'ADDED' ? 'added' : event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
+          await this.#step(step, signal);
+          if (!listing && eventRv) this.#stats.lastResourceVersion = last = eventRv;
         }
         watchdog.done();
       }
@@ -431,56 +403,10 @@ export class ListWatch<T extends KubeObject> {
       return this.#failure(err, last, delivered);
     } finally {
       watchdog.stop();
-      stopSignal.removeEventListener('abort', onStop);
-      if (!signal.aborted) controller.abort();
-      if (iterator?.return !== undefined) {
-        try {
-          iterator.return().catch(() => {});
-        } catch {
-          // an iterator that throws synchronously from return() is already closed
-        }
-      }
+      controller.abort();
+      closeQuietly(iterator);
     }
   }
-
-  /** The step for a watch event (not a bookmark), counting it. */
-  #toStep(event: WatchEvent<T>, listing: boolean): WatchStep<T> {
-    switch (event.type) {
-      case 'ADDED':
-        this.#events.added++;
-        return { type: listing ? 'initApply' : 'apply', obj: event.object };
-      case 'MODIFIED':
-      case 'DELETED':
-        if (listing) throw streamingIgnored(`a ${event.type} event`);
-        this.#events[event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
-        return { type: event.type === 'MODIFIED' ? 'apply' : 'delete', obj: event.object };
-      default:
-        throw new WatchStreamError(
-          'KW_DECODE',
-          `unexpected watch event type ${JSON.stringify((event as { type: unknown }).type)} — the KubeApi must throw ERROR events as typed errors`,
-          event,
-        );
-    }
-  }
-}
-
-/** The server ignored `sendInitialEvents`: counted as a rejected request (in `auto` mode: use paginated LIST). */
-function streamingIgnored(what: string): WatchStreamError {
-  return new WatchStreamError(
-    'KW_BAD_REQUEST',
-    `the server ignored sendInitialEvents: it sent ${what} before the initial-events-end bookmark`,
-    undefined,
-  );
-}
-
-/**
- * Whether the server refused the request as invalid: HTTP 400 or 422 (by status when there is
- * one, so a 408 mislabelled `KW_BAD_REQUEST` is still a timeout), else by code.
- */
-function isRejected(error: KwErrorShape): boolean {
-  const status = (error as Partial<ApiErrorShape>).status;
-  if (typeof status === 'number' && status > 0) return status === 400 || status === 422;
-  return error.code === 'KW_BAD_REQUEST' || error.code === 'KW_INVALID';
 }
 
 function apiVersionOf(resource: GroupVersionResource): string {
