@@ -1,9 +1,6 @@
 import type {
-  BackoffOptions,
   Clock,
-  ErrorCallback,
   GroupVersionResource,
-  KubeApi,
   KubeObject,
   KwErrorShape,
   ListOptions,
@@ -19,7 +16,6 @@ import { monotonicClock } from './clock';
 import { safeLogger } from './config';
 import { isThenable } from './debouncer';
 import {
-  type InvalidConfigError,
   InvalidRequestError,
   type RequestSelectors,
   toKwError,
@@ -28,38 +24,14 @@ import {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
+import type { ListWatchOptions } from './list-watch-options';
 import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
 import { LoopStats } from './loop-stats';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slice';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
-import type { StepSink, WatchStep } from './watch-step';
+import type { WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';
-
-/** Everything a {@link ListWatch} needs, with defaults already applied. */
-export interface ListWatchOptions<T extends KubeObject> {
-  api: KubeApi;
-  resource: GroupVersionResource;
-  namespace: string | undefined;
-  labelSelector: string | undefined;
-  fieldSelector: string | undefined;
-  listMode: 'auto' | 'paginated' | 'streaming';
-  pageSize: number;
-  metadataOnly: boolean;
-  watchTimeoutSeconds: number;
-  /** 0 disables the watchdog. */
-  watchIdleTimeoutMs: number;
-  slowRetryMs: number;
-  backoff: Required<BackoffOptions>;
-  logger: Logger;
-  onError: ErrorCallback | undefined;
-  /** Where the loop hands its steps; a `'relist'` answer ends the current listing or watch and lists again after backoff. */
-  sink: StepSink<T>;
-  /** Checks the resolved resource against the configuration; an error fails the watcher for good. */
-  checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
-  /** Monotonic time for waits, backoff and the watchdog; `performance.now()` by default. */
-  clock?: Clock;
-}
 
 /** Thrown inside the loop to end the current listing or watch when the sink answered `'relist'`; never escapes the loop. */
 class RelistRequest extends Error {}
