@@ -81,7 +81,11 @@ export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>):
   }
   const listMode = config.listMode ?? WATCHER_DEFAULTS.listMode;
   if (!LIST_MODES.includes(listMode)) {
-    throw new InvalidConfigError('listMode', `expected one of ${LIST_MODES.join(', ')}, got ${show(listMode)}`, listMode);
+    throw new InvalidConfigError(
+      'listMode',
+      `expected one of ${LIST_MODES.join(', ')}, got ${show(listMode)}`,
+      listMode,
+    );
   }
   const metadataOnly = boolean('metadataOnly', config.metadataOnly, WATCHER_DEFAULTS.metadataOnly);
   if (metadataOnly && !keys.metadataOnly) {
@@ -175,7 +179,7 @@ export function targetSettings(config: WatchTargetConfig, what: string): TargetS
   if (namespace !== undefined && (namespace.length > 63 || !DNS_LABEL.test(namespace))) {
     throw new InvalidConfigError(
       'namespace',
-      `${show(namespace)} is not a valid namespace name (lowercase letters, digits and "-", at most 63) — omit it to watch all namespaces`,
+      `${show(namespace)} is not a valid namespace name (lowercase letters, digits and "-", at most 63) — omit it (or pass '') to watch all namespaces`,
       namespace,
     );
   }
@@ -325,10 +329,11 @@ export function boolean(field: string, value: unknown, fallback: boolean): boole
   return value;
 }
 
+/** A namespace or selector: `''` (as configs generated from YAML carry) means none, like no value. */
 function optionalString(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') {
-    throw new InvalidConfigError(field, `expected a non-empty string or no value, got ${show(value)}`, value);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidConfigError(field, `expected a string or no value, got ${show(value)}`, value);
   }
   return value;
 }

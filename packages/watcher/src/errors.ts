@@ -1,10 +1,4 @@
-import type {
-  ApiErrorShape,
-  CallbackErrorShape,
-  InvalidConfigErrorShape,
-  KwErrorCode,
-  KwErrorShape,
-} from '@kw/types';
+import type { ApiErrorShape, CallbackErrorShape, InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
 
 /** Base class of every error this package throws or reports: an `Error` with a stable `code` and the offending value. */
 export class KwError extends Error implements KwErrorShape {

@@ -248,3 +248,64 @@ describe('ListWatch: a request the server rejects fails the watcher instead of h
     expect(onError).toHaveBeenCalledExactlyOnceWith(error);
   });
 });
+
+describe("ListWatch: the design's 'all' spellings", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("takes namespace '' as all namespaces and empty selectors as none", async () => {
+    const api = new FakeKubeApi();
+    api.lists.push(page([cm('a', '1')], '1'));
+    const watcher = new Watcher<TestObject>({
+      api,
+      resource: { group: '', version: 'v1', resource: 'configmaps' },
+      namespace: '',
+      labelSelector: '',
+      fieldSelector: '',
+      keys: new FakeKeys(),
+      store: new FakeStore(),
+      onChange: () => {},
+      listMode: 'paginated',
+    });
+    await watcher.waitForSync();
+    await api.waitForCalls('watch', 1);
+    for (const call of [...api.callsOf('list'), ...api.callsOf('watch')]) {
+      expect(call.namespace).toBeUndefined();
+      expect(call.options).not.toHaveProperty('labelSelector');
+      expect(call.options).not.toHaveProperty('fieldSelector');
+    }
+    await watcher.stop();
+  });
+
+  it("SingleWatcher: an empty fieldSelector adds nothing to the name selector; namespace '' is a cluster-scoped object's", async () => {
+    const api = new FakeKubeApi();
+    api.resolveResult = {
+      group: '',
+      version: 'v1',
+      resource: 'namespaces',
+      kind: 'Namespace',
+      namespaced: false,
+      verbs: ['list', 'watch'],
+    };
+    api.watches.push([[bookmark('1', true)], 'hang']);
+    const watcher = new SingleWatcher<TestObject>({
+      api,
+      resource: { group: '', version: 'v1', resource: 'namespaces' },
+      namespace: '',
+      name: 'default',
+      fieldSelector: '',
+      onChange: () => {},
+    });
+    await watcher.waitForSync();
+    expect(watcher.namespace).toBeUndefined();
+    expect(api.callsOf('watch')[0]).toMatchObject({
+      namespace: undefined,
+      options: { fieldSelector: 'metadata.name=default' },
+    });
+    await watcher.stop();
+  });
+});
