@@ -11,8 +11,8 @@ import type {
 } from '@kw/types';
 import type { ChangeType } from './change-events';
 import { show } from './config';
-import { KeyExtractionError, toKwError } from './errors';
 import { isThenable } from './debouncer';
+import { KeyExtractionError, toKwError } from './errors';
 import { objectId } from './object-id';
 import { TimeSlicer } from './time-slice';
 import type { ApplyResult, StepSink, WatchStep } from './watch-step';
@@ -159,7 +159,10 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
     // Not seen: a stored version that no longer matches (or cannot be indexed) is swept as a delete.
     if (indexed === undefined) return undefined;
     listing.seen?.add(id);
-    listing.staged.push({ ...indexed, change: { id, type: prev === undefined ? 'added' : 'modified', obj: indexed.obj, rv } });
+    listing.staged.push({
+      ...indexed,
+      change: { id, type: prev === undefined ? 'added' : 'modified', obj: indexed.obj, rv },
+    });
     if (listing.staged.length <= this.#options.maxAtomicDiff) return undefined;
     // Too large to commit within the block budget: write what was staged and go on in place.
     const staged = listing.staged;
@@ -173,7 +176,8 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
     this.#listing = undefined;
     const first = !this.#listed;
     if (listing !== undefined && listing.seen !== null) {
-      const deletes = this.#unseen(listing.seen);
+      const deletes = await this.#unseen(listing.seen);
+      if (this.#options.signal.aborted) return undefined;
       const staged = listing.staged;
       if (staged !== undefined && staged.length + deletes.length <= this.#options.maxAtomicDiff) {
         if (!(await this.#commit(staged, deletes))) return 'relist';
@@ -192,11 +196,17 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
     return undefined;
   }
 
-  /** Known ids the listing did not contain, as delete changes with a metadata-only stand-in. */
-  #unseen(seen: Set<ObjectId>): Change<T>[] {
+  /**
+   * Known ids the listing did not contain, as delete changes with a metadata-only stand-in. O(known),
+   * time-sliced: it reads only, so the commit that follows stays the one uninterrupted block.
+   */
+  async #unseen(seen: Set<ObjectId>): Promise<Change<T>[]> {
     const out: Change<T>[] = [];
+    const slicer = new TimeSlicer();
+    const resource = this.#options.resource();
     for (const [id, rv] of this.#known) {
-      if (!seen.has(id)) out.push({ id, type: 'deleted', obj: tombstone<T>(id, rv, this.#options.resource()), rv });
+      if (slicer.due()) await slicer.yield();
+      if (!seen.has(id)) out.push({ id, type: 'deleted', obj: tombstone<T>(id, rv, resource), rv });
     }
     return out;
   }
@@ -204,12 +214,18 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
   /** Commits a relist's diff with one `store.replace` call; announces its changes after it. False when the store refused it. */
   async #commit(staged: NonNullable<Listing<T>['staged']>, deletes: Change<T>[]): Promise<boolean> {
     if (staged.length + deletes.length === 0) return true;
-    const diff: StoreDiff<T> = { upserts: staged.map(({ obj, keys }) => ({ obj, keys })), deletes: deletes.map((d) => d.obj) };
+    const diff: StoreDiff<T> = {
+      upserts: staged.map(({ obj, keys }) => ({ obj, keys })),
+      deletes: deletes.map((d) => d.obj),
+    };
     try {
       const done = this.#options.store.replace?.(diff);
       if (isThenable(done)) await done;
     } catch (err) {
-      this.#options.report(toKwError(err), `store replace of a relist (${staged.length} upserts, ${deletes.length} deletes) failed; relisting`);
+      this.#options.report(
+        toKwError(err),
+        `store replace of a relist (${staged.length} upserts, ${deletes.length} deletes) failed; relisting`,
+      );
       return false;
     }
     for (const { change } of staged) this.#record(change);
@@ -226,9 +242,7 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
         if (this.#options.signal.aborted) return undefined;
       }
       const written =
-        change.keys === undefined
-          ? this.#remove(change.id, change.obj, undefined)
-          : this.#write(change, change.keys);
+        change.keys === undefined ? this.#remove(change.id, change.obj, undefined) : this.#write(change, change.keys);
       if ((isThenable(written) ? await written : written) === 'relist') return 'relist';
     }
     return undefined;
