@@ -1,15 +1,9 @@
-import type {
-  KubeObject,
-  MaybePromise,
-  SingleChange,
-  SingleWatcherConfig,
-  WatcherStatus,
-} from '@kw/types';
+import type { KubeObject, MaybePromise, SingleChange, SingleWatcherConfig, WatcherStatus } from '@kw/types';
+import { abortable } from './abort';
 import { optionalFunction, requiredFunction, show, targetSettings } from './config';
 import { isThenable } from './debouncer';
 import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError } from './errors';
-import { abortable } from './abort';
 import { ListWatch } from './list-watch';
 import type { ApplyResult, WatchStep } from './watch-step';
 
@@ -201,7 +195,8 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
   /** Runs a user callback; reports failures as `KW_CALLBACK`; a returned promise never rejects. */
   #call(callback: string, fn: () => MaybePromise<void>): MaybePromise<void> {
     const failed = (err: unknown) => {
-      if (!this.#listWatch.signal.aborted) this.#listWatch.report(new CallbackError(callback, err), `${callback} failed`);
+      if (!this.#listWatch.signal.aborted)
+        this.#listWatch.report(new CallbackError(callback, err), `${callback} failed`);
     };
     try {
       const result = fn();

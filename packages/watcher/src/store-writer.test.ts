@@ -153,7 +153,7 @@ describe('StoreWriter: relist', () => {
   it('answers relist and keeps the old state when replace throws; the next relist stages the same diff', async () => {
     const store = new FakeStore();
     const { changes, reports, run } = await synced(store);
-    const replace = store.replace;
+    const replace = store.replace as NonNullable<FakeStore['replace']>;
     store.replace = () => {
       throw new Error('disk full');
     };
@@ -234,7 +234,13 @@ describe('StoreWriter: relist in place', () => {
 describe('StoreWriter: watch steps', () => {
   it('writes apply and delete steps through, skipping unchanged versions and unknown deletes', async () => {
     const { store, changes, run } = await synced();
-    await run(apply(cm('a', '1')), apply(cm('a', '7')), apply(cm('z', '8')), remove(cm('nope', '9')), remove(cm('b', '9')));
+    await run(
+      apply(cm('a', '1')),
+      apply(cm('a', '7')),
+      apply(cm('z', '8')),
+      remove(cm('nope', '9')),
+      remove(cm('b', '9')),
+    );
     expect(store.ops).toEqual(['update default/a', 'add default/z', 'delete default/b']);
     expect(changes).toEqual(['modified default/a@7', 'added default/z@8', 'deleted default/b@9']);
   });
@@ -248,6 +254,7 @@ describe('StoreWriter: watch steps', () => {
     expect(reports).toEqual(['KW_INTERNAL']);
     store.add = (obj, keys) => {
       store.objects.set('default/z', { obj, keys });
+      return undefined;
     };
     await run(init, item(cm('a', '1')), item(cm('b', '2')), item(cm('c', '3')), item(cm('z', '8')), done('8'));
     expect(store.versions()).toMatchObject({ 'default/z': '8' });

@@ -210,7 +210,8 @@ describe('Watcher: recovery', () => {
     expect(store.ops.slice(3)).toEqual(['update default/a', 'replace +2 -1']);
     await tick(100);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
-      added: 1, created: 1,
+      added: 1,
+      created: 1,
       modified: 2,
       deleted: 1,
       isInitialSync: false,
@@ -480,7 +481,8 @@ describe('Watcher: store writes and onChange', () => {
     expect(onChange).not.toHaveBeenCalled();
     await tick(1);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
-      added: 2, created: 2,
+      added: 2,
+      created: 2,
       modified: 1,
       deleted: 1,
       isInitialSync: false,
@@ -504,7 +506,13 @@ describe('Watcher: store writes and onChange', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     watcher.start();
     await tick(10);
-    expect(onChange).toHaveBeenCalledWith(watcher.store, { added: 1, created: 1, modified: 0, deleted: 0, isInitialSync: true });
+    expect(onChange).toHaveBeenCalledWith(watcher.store, {
+      added: 1,
+      created: 1,
+      modified: 0,
+      deleted: 0,
+      isInitialSync: true,
+    });
     await tick(1000);
     await watcher.waitForSync();
   });
@@ -548,7 +556,13 @@ describe('Watcher: store writes and onChange', () => {
     release();
     await tick(0);
     expect(onChange).toHaveBeenCalledTimes(2);
-    expect(onChange.mock.calls[1]?.[1]).toEqual({ added: 4, created: 4, modified: 0, deleted: 0, isInitialSync: false });
+    expect(onChange.mock.calls[1]?.[1]).toEqual({
+      added: 4,
+      created: 4,
+      modified: 0,
+      deleted: 0,
+      isInitialSync: false,
+    });
     release();
     expect(maxActive).toBe(1);
   });
@@ -567,7 +581,8 @@ describe('Watcher: store writes and onChange', () => {
     await tick(10);
     expect(store.versions()).toEqual({ 'default/b': '3' });
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
-      added: 1, created: 1,
+      added: 1,
+      created: 1,
       modified: 0,
       deleted: 1,
       isInitialSync: false,
@@ -594,7 +609,13 @@ describe('Watcher: store writes and onChange', () => {
     expect(await store.size()).toBe(2);
     await tick(10);
     expect(store.versions()).toEqual({ 'default/b': '2' });
-    expect(onChange).toHaveBeenCalledWith(store, { added: 0, created: 0, modified: 0, deleted: 1, isInitialSync: false });
+    expect(onChange).toHaveBeenCalledWith(store, {
+      added: 0,
+      created: 0,
+      modified: 0,
+      deleted: 1,
+      isInitialSync: false,
+    });
   });
 
   it('reports an object without a name and keeps going', async () => {
@@ -672,20 +693,26 @@ describe('Watcher: sync and relist semantics', () => {
     const update = store.update.bind(store);
     store.update = (obj, keys) =>
       obj.metadata?.name === 'b'
-        ? new Promise<void>((resolve) => setTimeout(() => resolve(update(obj, keys) as undefined), 100))
+        ? new Promise<undefined>((resolve) => setTimeout(() => resolve(update(obj, keys) as undefined), 100))
         : update(obj, keys);
     await tick(50);
     expect(watcher.status().relists).toBe(1);
     expect(onChange).not.toHaveBeenCalled();
     await tick(200);
     expect(seenByOnChange).toEqual([{ 'default/a': '4', 'default/b': '5', 'default/d': '6' }]);
-    expect(onChange.mock.calls[0]?.[1]).toEqual({ added: 1, created: 1, modified: 2, deleted: 1, isInitialSync: false });
+    expect(onChange.mock.calls[0]?.[1]).toEqual({
+      added: 1,
+      created: 1,
+      modified: 2,
+      deleted: 1,
+      isInitialSync: false,
+    });
     expect(watcher.status().relistsInPlace).toBe(1);
   });
 
   it('reads the defaults: onChange 500 ms after the last change, and at most 5 s after the first under churn', async () => {
     expect(WATCHER_DEFAULTS).toMatchObject({ debounceMs: 500, maxWaitMs: 5000 });
-    const { api, watcher, onChange } = setup({ debounceMs: undefined, maxWaitMs: undefined });
+    const { api, watcher, onChange } = setup({ debounceMs: undefined as never, maxWaitMs: undefined as never });
     api.lists.push(page([], '1'));
     const churn = Array.from({ length: 20 }, (_, i) => [{ sleepMs: 400 }, [modified(cm('a', String(10 + i)))]]).flat();
     api.watches.push([[added(cm('q', '2'))], { sleepMs: 1000 }, ...(churn as never[]), 'hang']);
@@ -875,7 +902,8 @@ describe('Watcher: faults in the store, the key extractor and the logger', () =>
       expect(store.versions()).toEqual({ 'default/b': '2' });
       expect((await store.get(['web'])).map((o) => o.metadata?.name)).toEqual(['b']);
       expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
-        added: 0, created: 0,
+        added: 0,
+        created: 0,
         modified: 0,
         deleted: 1,
         isInitialSync: false,
@@ -893,7 +921,13 @@ describe('Watcher: faults in the store, the key extractor and the logger', () =>
       await tick(1010);
       expect(store.versions()).toEqual({ 'default/a': '4', 'default/b': '2' });
       expect((await store.get(['api'])).map((o) => o.metadata?.name)).toEqual(['a']);
-      expect(onChange).toHaveBeenLastCalledWith(store, { added: 1, created: 1, modified: 0, deleted: 0, isInitialSync: false });
+      expect(onChange).toHaveBeenLastCalledWith(store, {
+        added: 1,
+        created: 1,
+        modified: 0,
+        deleted: 0,
+        isInitialSync: false,
+      });
       expect(await events.next()).toMatchObject({ done: false, value: { type: 'added' } });
       expect(onError).toHaveBeenCalledOnce();
       expect(watcher.status().relists).toBe(0);
@@ -1045,7 +1079,8 @@ describe('Watcher: wall-clock steps', () => {
     vi.setSystemTime(Date.now() - HOUR);
     await tick(100);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
-      added: 1, created: 1,
+      added: 1,
+      created: 1,
       modified: 0,
       deleted: 0,
       isInitialSync: false,

@@ -9,11 +9,11 @@ import type {
   WatcherConfig,
   WatcherStatus,
 } from '@kw/types';
+import { abortable } from './abort';
 import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-events';
 import { show, type TargetSettings, watcherSettings } from './config';
 import { Debouncer, isThenable } from './debouncer';
 import { CallbackError, InvalidConfigError } from './errors';
-import { abortable } from './abort';
 import { ListWatch } from './list-watch';
 import { StoreWriter } from './store-writer';
 
