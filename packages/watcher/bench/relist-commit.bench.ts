@@ -24,7 +24,12 @@ function object(i: number, rv: number): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: `cm-${i}`, namespace: `ns-${i % 50}`, resourceVersion: String(rv), labels: { app: `a${i % 100}` } },
+    metadata: {
+      name: `cm-${i}`,
+      namespace: `ns-${i % 50}`,
+      resourceVersion: String(rv),
+      labels: { app: `a${i % 100}` },
+    },
   };
 }
 

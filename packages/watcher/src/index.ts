@@ -1,6 +1,5 @@
 export type { SingleWatcherConfig, WatcherConfig, WatcherStatus } from '@kw/types';
-export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-events';
-export { WATCHER_DEFAULTS } from './defaults';
+export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-event-queue';
 export {
   CallbackError,
   InvalidConfigError,
@@ -12,6 +11,7 @@ export {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
+export { WATCHER_DEFAULTS } from './options';
 export { SingleWatcher } from './single-watcher';
 export { INITIAL_EVENTS_END } from './watch-event-step';
 export { Watcher } from './watcher';

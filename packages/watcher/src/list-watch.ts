@@ -13,8 +13,6 @@ import type {
 import { abortable, closeQuietly, sleep } from './abort';
 import { Backoff } from './backoff';
 import { monotonicClock } from './clock';
-import { safeLogger } from './config';
-import { isThenable } from './debouncer';
 import {
   InvalidRequestError,
   type RequestSelectors,
@@ -26,9 +24,11 @@ import {
 } from './errors';
 import type { ListWatchOptions } from './list-watch-options';
 import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
+import { safeLogger } from './logger';
 import { LoopStats } from './loop-stats';
+import { isThenable } from './maybe-promise';
 import { SyncGate } from './sync-gate';
-import { TimeSlicer } from './time-slice';
+import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
 import type { WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';

@@ -1,10 +1,9 @@
 import type { KubeObject, MaybePromise, SingleChange, SingleWatcherConfig, WatcherStatus } from '@kw/types';
 import { abortable } from './abort';
-import { optionalFunction, requiredFunction, show, targetSettings } from './config';
-import { isThenable } from './debouncer';
-import { WATCHER_DEFAULTS } from './defaults';
 import { CallbackError, InvalidConfigError } from './errors';
 import { ListWatch } from './list-watch';
+import { isThenable } from './maybe-promise';
+import { optionalFunction, requiredFunction, show, targetSettings, WATCHER_DEFAULTS } from './options';
 import type { ApplyResult, WatchStep } from './watch-step';
 
 /**

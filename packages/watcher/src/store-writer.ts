@@ -9,12 +9,12 @@ import type {
   StoreDiff,
   StoreVersions,
 } from '@kw/types';
-import type { ChangeType } from './change-events';
-import { show } from './config';
-import { isThenable } from './debouncer';
+import type { ChangeType } from './change-event-queue';
 import { KeyExtractionError, toKwError } from './errors';
+import { isThenable } from './maybe-promise';
 import { objectId } from './object-id';
-import { TimeSlicer } from './time-slice';
+import { show } from './options';
+import { TimeSlicer } from './time-slicer';
 import type { ApplyResult, StepSink, WatchStep } from './watch-step';
 
 /** What a {@link StoreWriter} needs besides its store. */

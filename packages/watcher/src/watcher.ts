@@ -10,11 +10,12 @@ import type {
   WatcherStatus,
 } from '@kw/types';
 import { abortable } from './abort';
-import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-events';
-import { show, type TargetSettings, watcherSettings } from './config';
-import { Debouncer, isThenable } from './debouncer';
+import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-event-queue';
+import { Debouncer } from './debouncer';
 import { CallbackError, InvalidConfigError } from './errors';
 import { ListWatch } from './list-watch';
+import { isThenable } from './maybe-promise';
+import { show, type TargetSettings, watcherSettings } from './options';
 import { StoreWriter } from './store-writer';
 
 /** Changes counted since the last `onChange` call. */

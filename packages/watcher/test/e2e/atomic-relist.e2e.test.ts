@@ -12,9 +12,9 @@ import {
 import { MemoryStore } from '@kw/store-memory';
 import type { KubeObject, Store, StoreDiff } from '@kw/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Watcher } from '../../src/index';
 // The bench loader's HTTP/2 writer: 20k creates in seconds rather than minutes.
 import { endpointFrom, H2 } from '../../../../tools/bench-e2e/src/kube.ts';
+import { Watcher } from '../../src/index';
 import {
   CONFIGMAPS,
   client,
@@ -79,7 +79,8 @@ describe.skipIf(!faultsAvailable())('Watcher relist at 20k objects', () => {
     const path = `/api/v1/namespaces/${ns.name}/configmaps`;
     const names = Array.from({ length: TOTAL }, (_, i) => `cm-${i}`);
     const started = performance.now();
-    const phase = (what: string) => console.log(`atomic relist: ${what} at ${Math.round(performance.now() - started)} ms`);
+    const phase = (what: string) =>
+      console.log(`atomic relist: ${what} at ${Math.round(performance.now() - started)} ms`);
     cleanup.push(async () => {
       // Faster than the namespace teardown's deletecollection, which times out at this size.
       await pool(names, 48, (name) => h2.request('DELETE', `${path}/${name}`).catch(() => undefined));

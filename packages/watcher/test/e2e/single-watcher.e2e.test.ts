@@ -103,9 +103,16 @@ describe('SingleWatcher on a real API server', () => {
     });
     await watcher.waitForSync();
     for (const v of ['1', '2', '3']) {
-      await core().replaceNamespacedConfigMap({ name: 'stuck', namespace: ns.name, body: configMap('stuck', {}, { v }) });
+      await core().replaceNamespacedConfigMap({
+        name: 'stuck',
+        namespace: ns.name,
+        body: configMap('stuck', {}, { v }),
+      });
     }
-    await until('the latest version', () => (watcher.object as { data?: Record<string, string> } | undefined)?.data?.v === '3');
+    await until(
+      'the latest version',
+      () => (watcher.object as { data?: Record<string, string> } | undefined)?.data?.v === '3',
+    );
     expect(calls).toEqual(['added:0']);
     expect(watcher.status()).toMatchObject({ phase: 'watching', events: { modified: 3 } });
   });
