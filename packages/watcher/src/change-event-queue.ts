@@ -1,7 +1,7 @@
-import type { KubeObject, ObjectId } from '@kw/types';
+import type { KubeObject, ObjectId, SingleChange } from '@kw/types';
 
-/** How an object changed in a watcher's store. */
-export type ChangeType = 'added' | 'modified' | 'deleted';
+/** How an object changed in a watcher's store: the same vocabulary as `SingleChange`. */
+export type ChangeType = SingleChange;
 
 /** One per-object change, as yielded by `watcher.events()`. */
 export interface ChangeEvent<T extends KubeObject = KubeObject> {
