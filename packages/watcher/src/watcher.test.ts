@@ -1111,6 +1111,8 @@ describe('Watcher: configuration', () => {
     ['maxWaitMs', { debounceMs: 1000, maxWaitMs: 500 }],
     ['pageSize', { pageSize: 0 }],
     ['pageSize', { pageSize: 1.5 }],
+    ['maxAtomicDiff', { maxAtomicDiff: -1 }],
+    ['maxAtomicDiff', { maxAtomicDiff: 2.5 }],
     ['listMode', { listMode: 'fast' }],
     ['metadataOnly', { metadataOnly: true, keys: new FakeKeys({ metadataOnly: false }) }],
     ['namespace', { namespace: 'Bad_NS' }],
