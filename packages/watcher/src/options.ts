@@ -30,8 +30,8 @@ import { SILENT_LOGGER } from './logger';
  *   healthy watches by their timeout.
  * - `backoff`: client-go's reference (800 ms initial, ×2, capped at 30 s, reset after 2 min without failures),
  *   full jitter.
- * - `maxAtomicDiff` 25000: a relist diff commits in one `store.replace` call; at about 1–2 µs per
- *   MemoryStore write that stays within the 50 ms block budget (measured: see bench/results/).
+ * - `maxAtomicDiff` 20000: a relist diff commits in one `store.replace` call, an event-loop block of
+ *   about 2 µs of CPU per entry into a 100k MemoryStore (bench/results), so 20k stays within 50 ms.
  * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.
  */
 export const WATCHER_DEFAULTS = {
@@ -41,7 +41,7 @@ export const WATCHER_DEFAULTS = {
   pageSize: 500,
   listMode: 'auto',
   metadataOnly: false,
-  maxAtomicDiff: 25_000,
+  maxAtomicDiff: 20_000,
   watchTimeoutSeconds: 300,
   watchIdleTimeoutMs: 180_000,
   slowRetryMs: 30_000,
