@@ -57,7 +57,9 @@ describe('reportError', () => {
       exitCode: EXIT_CODES.usage,
       message: 'kw: unknown resource "frobs": the server serves no resource named "frobs"',
     });
-    expect(reportError(new InvalidConfigError('resource "a_b": invalid segment "a_b"', 'a_b')).exitCode).toBe(2);
+    expect(
+      reportError(new InvalidConfigError('resource', 'resource "a_b": invalid segment "a_b"', 'a_b')).exitCode,
+    ).toBe(2);
   });
 
   it('reports a 401 as rejected credentials, exit code 3', () => {

@@ -1,3 +1,4 @@
+import { createFetcher } from '@kw/client';
 import { CachedStore } from '@kw/store-cached';
 import { MemoryStore } from '@kw/store-memory';
 import type { KubeObject, Store } from '@kw/types';
@@ -82,14 +83,7 @@ function createStore(kind: 'memory' | 'cached', selection: Selection): Store {
   return new CachedStore({
     keyCount: indexer.indexBy.length,
     filterFields: (obj: KubeObject) => indexer.filterFields(obj),
-    fetch: async (namespace, name, signal) => {
-      try {
-        return await client.get(resource, namespace, name, signal === undefined ? {} : { signal });
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'KW_NOT_FOUND') return undefined;
-        throw error;
-      }
-    },
+    fetch: createFetcher(client, resource),
   });
 }
 

@@ -7,12 +7,32 @@ export const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataLi
 /** `Accept` of a metadata-only GET or WATCH. */
 export const ACCEPT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
+/** `v1` for the core group, else `<group>/<version>`: the `apiVersion` of the group-version. */
+export function groupVersion(gv: Pick<GroupVersionResource, 'group' | 'version'>): string {
+  return gv.group === '' ? gv.version : `${gv.group}/${gv.version}`;
+}
+
+/** The discovery path of a GVR's group-version: `/api/v1` for the core group, else `/apis/<group>/<version>`. */
+export function discoveryPath(gvr: Pick<GroupVersionResource, 'group' | 'version'>): string {
+  return gvr.group === '' ? `/api/${gvr.version}` : `/apis/${groupVersion(gvr)}`;
+}
+
+/** `configmaps`, `leases.coordination.k8s.io`: how kubectl names a resource. */
+export function resourceLabel(gvr: Pick<GroupVersionResource, 'group' | 'resource'>): string {
+  return gvr.group === '' ? gvr.resource : `${gvr.resource}.${gvr.group}`;
+}
+
+/** `configmaps (v1)`, `leases.coordination.k8s.io (coordination.k8s.io/v1)`. */
+export function gvrLabel(gvr: GroupVersionResource): string {
+  return `${resourceLabel(gvr)} (${groupVersion(gvr)})`;
+}
+
 /**
  * The REST path of a resource collection or object: `/api/v1/namespaces/<ns>/configmaps/<name>`,
  * `/apis/apps/v1/deployments` (all namespaces or cluster-scoped when `namespace` is undefined).
  */
 export function resourcePath(gvr: GroupVersionResource, namespace: string | undefined, name?: string): string {
-  const base = gvr.group === '' ? `/api/${gvr.version}` : `/apis/${gvr.group}/${gvr.version}`;
+  const base = discoveryPath(gvr);
   const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
   const object = name === undefined ? '' : `/${encodeURIComponent(name)}`;
   return `${base}${ns}/${gvr.resource}${object}`;

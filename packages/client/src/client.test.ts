@@ -394,7 +394,9 @@ describe('get', () => {
     server.handle((_req, res) => sendJson(res, 404, status(404, 'NotFound', 'configmaps "cfg" not found')));
     const error = await client.get(configMaps, 'team-a', 'cfg').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as Error).message).toContain('get configmaps "cfg" in namespace "team-a" found nothing (404)');
+    expect((error as Error).message).toContain(
+      'get configmaps "cfg" in namespace "team-a": ConfigMap "team-a/cfg" does not exist (404)',
+    );
   });
 
   it('reuses one keep-alive connection and leaves no socket open after close()', async () => {
@@ -656,13 +658,40 @@ describe('watch', () => {
     expect(server.requests[0]?.headers.accept).toBe(ACCEPT_METADATA);
   });
 
-  it('yields an ERROR event as such', async () => {
+  it('throws an ERROR event as a typed GoneError (verb watch, status from the Status) after the events before it', async () => {
+    const iterator = client.watch(configMaps, 'team-a')[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await until(() => stream !== undefined);
+    stream?.end(
+      watchLine('ADDED', cm('a', '11')) +
+        watchLine('ERROR', status(410, 'Expired', 'too old resource version: 1 (50)')) +
+        watchLine('ADDED', cm('b', '12')),
+    );
+    expect((await first).value?.map((e: WatchEvent) => e.object.metadata?.name)).toEqual(['a']);
+    const error = await iterator.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GoneError);
+    expect(error).toMatchObject({
+      code: 'KW_GONE',
+      verb: 'watch',
+      status: 410,
+      resource: 'configmaps',
+      namespace: 'team-a',
+      apiStatus: { reason: 'Expired' },
+    });
+    expect((error as Error).message).toContain('too old resource version: 1 (50)');
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    await server.socketsClosed();
+  });
+
+  it('throws an ERROR event with retryAfterSeconds from its details, never yielding it', async () => {
     const batches = collect(client.watch(configMaps, 'team-a'));
     await until(() => stream !== undefined);
-    stream?.end(watchLine('ERROR', status(410, 'Expired', 'too old resource version: 1 (50)')));
-    expect(await batches).toEqual([
-      [{ type: 'ERROR', object: status(410, 'Expired', 'too old resource version: 1 (50)') }],
-    ]);
+    stream?.write(
+      watchLine('ERROR', status(429, 'TooManyRequests', 'slow down', { details: { retryAfterSeconds: 7 } })),
+    );
+    const error = await batches.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TooManyRequestsError);
+    expect(error).toMatchObject({ code: 'KW_TOO_MANY_REQUESTS', verb: 'watch', status: 429, retryAfterSeconds: 7 });
   });
 
   it('throws the typed error for a non-2xx watch start, without opening anything', async () => {

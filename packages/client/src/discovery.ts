@@ -1,4 +1,9 @@
 import type { GroupVersionResource, ResolvedResource } from '@kw/types';
+import { ACCEPT_JSON, discoveryPath, groupVersion, gvrLabel, resourceLabel } from './api-paths';
+import { isApiError, UnknownResourceError } from './errors';
+import { findByName, type GroupVersionList, parseResourceName, type ResourceName } from './resource-name';
+import { closeMatches, closeNames, suggestResource } from './suggestions';
+import type { ApiRequest } from './transport';
 
 /** One entry of a discovery `APIResourceList`. */
 export interface ApiResource {
@@ -37,22 +42,6 @@ export interface GroupDiscovery {
 export const ACCEPT_DISCOVERY =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
-/** The discovery path of a GVR's group-version: `/api/v1` for the core group, else `/apis/<group>/<version>`. */
-export function discoveryPath(gvr: Pick<GroupVersionResource, 'group' | 'version'>): string {
-  return gvr.group === '' ? `/api/${gvr.version}` : `/apis/${gvr.group}/${gvr.version}`;
-}
-
-/** `configmaps`, `leases.coordination.k8s.io`: how kubectl names a resource. */
-export function resourceLabel(gvr: Pick<GroupVersionResource, 'group' | 'resource'>): string {
-  return gvr.group === '' ? gvr.resource : `${gvr.resource}.${gvr.group}`;
-}
-
-/** `configmaps (v1)`, `leases.coordination.k8s.io (coordination.k8s.io/v1)`. */
-export function gvrLabel(gvr: GroupVersionResource): string {
-  const groupVersion = gvr.group === '' ? gvr.version : `${gvr.group}/${gvr.version}`;
-  return `${resourceLabel(gvr)} (${groupVersion})`;
-}
-
 /** The top-level resource `gvr.resource` names in `list` (subresources like `pods/log` never match). */
 export function findResource(list: ApiResourceList, gvr: GroupVersionResource): ResolvedResource | undefined {
   const entry = topLevel(list).find((r) => r.name === gvr.resource);
@@ -76,54 +65,11 @@ export function topLevel(list: ApiResourceList): ApiResource[] {
   return list.resources.filter((r) => !r.name.includes('/'));
 }
 
-/**
- * The labels of `candidates` most likely meant by `name`, best first, at most `limit`: exact
- * matches on singular name, kind or short name first, then plural names within an edit distance of
- * a third of their length (at least 1).
- */
-export function closeMatches(
-  candidates: readonly { label: string; resource: ApiResource }[],
-  name: string,
-  limit = 3,
-): string[] {
-  const wanted = name.toLowerCase();
-  const scored: { label: string; score: number }[] = [];
-  for (const { label, resource: r } of candidates) {
-    if (r.singularName === wanted || r.kind.toLowerCase() === wanted || r.shortNames?.includes(wanted)) {
-      scored.push({ label, score: -1 });
-      continue;
-    }
-    const d = editDistance(wanted, r.name);
-    if (d <= Math.max(1, Math.floor(r.name.length / 3))) scored.push({ label, score: d });
-  }
-  scored.sort((a, b) => a.score - b.score || a.label.localeCompare(b.label));
-  return [...new Set(scored.map((s) => s.label))].slice(0, limit);
-}
-
-/** The served resource most likely meant by `name` in `list` (see {@link closeMatches}). */
-export function suggestResource(list: ApiResourceList, name: string): string | undefined {
-  return closeMatches(
-    topLevel(list).map((r) => ({ label: r.name, resource: r })),
-    name,
-    1,
-  )[0];
-}
-
 /** The top-level resource names a group-version serves, sorted. */
 export function servedResources(list: ApiResourceList): string[] {
   return topLevel(list)
     .map((r) => r.name)
     .sort();
-}
-
-/** The names within edit distance 2 of `name`, closest first, at most 3. */
-export function closeNames(names: readonly string[], name: string): string[] {
-  return names
-    .map((n) => ({ n, d: editDistance(name, n) }))
-    .filter(({ d }) => d <= 2)
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
-    .slice(0, 3)
-    .map(({ n }) => n);
 }
 
 /**
@@ -144,7 +90,7 @@ export function parseGroupDiscovery(body: unknown, core: boolean): GroupDiscover
       const versions = item.versions ?? [];
       for (const v of versions) {
         lists.set(discoveryPath({ group, version: v.version }), {
-          groupVersion: group === '' ? v.version : `${group}/${v.version}`,
+          groupVersion: groupVersion({ group, version: v.version }),
           resources: (v.resources ?? []).map(fromAggregated),
         });
       }
@@ -194,15 +140,200 @@ function fromAggregated(r: AggregatedResource): ApiResource {
   return entry;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
+/** Reads one discovery document; `Discovery` passes the request, the client retries and rate-limits it. */
+export type DiscoveryRead = (request: ApiRequest) => Promise<unknown>;
+
+/**
+ * The client's discovery: resolves GVRs and kubectl-style names to {@link ResolvedResource}s,
+ * caching every group-version's resource list and the served groups (one cache for both); a miss
+ * on cached data re-reads discovery once.
+ */
+export class Discovery {
+  readonly #read: DiscoveryRead;
+  /** Resource lists by discovery path, shared by `resolve` and `resolveName`. */
+  readonly #lists = new Map<string, ApiResourceList>();
+  /** Served groups, core first; filled by `resolveName`. */
+  #groups: ApiGroupInfo[] | undefined;
+
+  constructor(read: DiscoveryRead) {
+    this.#read = read;
   }
-  return previous[b.length] ?? 0;
+
+  /**
+   * Resolves `gvr` through discovery (cached per group-version; a miss re-reads it once; a 429 is
+   * retried as `get` does). Rejects
+   * with `UnknownResourceError` naming served resources or versions, and a close match.
+   */
+  async resolve(gvr: GroupVersionResource, signal?: AbortSignal): Promise<ResolvedResource> {
+    let list = this.#lists.get(discoveryPath(gvr));
+    let found = list && findResource(list, gvr);
+    if (!list || !found) {
+      list = await this.#discover(gvr, signal);
+      found = findResource(list, gvr);
+    }
+    if (found) return found;
+    const suggestion = suggestResource(list, gvr.resource);
+    throw new UnknownResourceError(
+      `${gvrLabel(gvr)} is not served: ${list.groupVersion} has no resource "${gvr.resource}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (served: ${servedResources(list).join(', ') || 'none'})`,
+      gvr,
+    );
+  }
+
+  /**
+   * Resolves a resource name as kubectl accepts it: plural, singular or short name, or kind
+   * (case-insensitive), optionally qualified as `<name>.<group>` or `<name>.<version>.<group>`
+   * (`deploy`, `Deployment`, `deployments.apps`, `ingresses.v1.networking.k8s.io`, `configmaps.v1`).
+   * Without a version the group's preferred version is used (other served versions only when the
+   * preferred one lacks the resource); without a group the core group wins, then the server's group
+   * order. Reads aggregated discovery (`GET /api`, `/apis`; one request each) or, from older servers,
+   * the per-group-version documents, all cached with {@link resolve}'s cache; a miss on cached data
+   * re-reads discovery once. Discovery reads answered 429 (or 5xx with `Retry-After`) are retried
+   * as `get` is. Group-versions whose discovery fails with 404 or 5xx (an unavailable aggregated API)
+   * are skipped. Rejects with `InvalidConfigError` for a malformed name and
+   * `UnknownResourceError` (value: `name`) naming the input and close matches when nothing matches.
+   */
+  async resolveName(name: string, signal?: AbortSignal): Promise<ResolvedResource> {
+    const ref = parseResourceName(name);
+    const cached = this.#groups !== undefined || this.#lists.size > 0;
+    try {
+      return await this.#lookup(ref, signal);
+    } catch (error) {
+      if (!cached || !(error instanceof UnknownResourceError)) throw error;
+    }
+    this.#groups = undefined;
+    this.#lists.clear();
+    return this.#lookup(ref, signal);
+  }
+
+  async #lookup(ref: ResourceName, signal: AbortSignal | undefined): Promise<ResolvedResource> {
+    const groups = await this.#apiGroups(signal);
+    const candidates = ref.group === undefined ? groups : groups.filter((g) => g.name === ref.group);
+    if (candidates.length === 0) {
+      const similar = closeNames(
+        groups.map((g) => g.name),
+        ref.group ?? '',
+      ).map((g) => `"${ref.name}.${g}"`);
+      throw new UnknownResourceError(
+        `unknown resource "${ref.text}": the server has no API group "${ref.group}"${similar.length > 0 ? ` — did you mean ${similar.join(' or ')}?` : ' — check the spelling, or install its CRD or aggregated API (kubectl api-versions lists the groups)'}`,
+        ref.text,
+      );
+    }
+    const version = ref.version;
+    if (version !== undefined && !candidates.some((g) => g.versions.includes(version))) {
+      throw new UnknownResourceError(
+        `unknown resource "${ref.text}": API group "${ref.group || 'core'}" does not serve version "${version}" — it serves ${candidates.flatMap((g) => g.versions).join(', ')}`,
+        ref.text,
+      );
+    }
+    // Preferred versions first; the other served versions only when those lack the name.
+    const rounds =
+      version !== undefined
+        ? [candidates.map((g) => ({ group: g.name, version }))]
+        : [
+            candidates.flatMap((g) => g.versions.slice(0, 1).map((v) => ({ group: g.name, version: v }))),
+            candidates.flatMap((g) => g.versions.slice(1).map((v) => ({ group: g.name, version: v }))),
+          ];
+    const searched: GroupVersionList[] = [];
+    const unavailable: string[] = [];
+    for (const round of rounds) {
+      const lists = await Promise.all(
+        round.map(async (gv) => {
+          try {
+            return { ...gv, list: this.#lists.get(discoveryPath(gv)) ?? (await this.#readList(gv, signal)) };
+          } catch (error) {
+            if (!isApiError(error, 'KW_NOT_FOUND') && !isApiError(error, 'KW_SERVER_ERROR')) throw error;
+            unavailable.push(groupVersion(gv));
+            return undefined;
+          }
+        }),
+      );
+      const readable = lists.filter((l) => l !== undefined);
+      const found = findByName(readable, ref.name);
+      if (found) return found;
+      searched.push(...readable);
+    }
+    const suggestions = closeMatches(
+      searched.flatMap(({ group, list }) =>
+        topLevel(list).map((r) => ({ label: resourceLabel({ group, resource: r.name }), resource: r })),
+      ),
+      ref.name,
+    ).map((s) => `"${s}"`);
+    const where = ref.group === undefined ? '' : ` in API group "${ref.group || 'core'}"`;
+    const skipped = unavailable.length > 0 ? ` (discovery failed, not searched: ${unavailable.sort().join(', ')})` : '';
+    throw new UnknownResourceError(
+      `unknown resource "${ref.text}": the server serves no resource named "${ref.name}"${where} (plural, singular, short name or kind)${skipped}${suggestions.length > 0 ? ` — did you mean ${suggestions.join(', ')}?` : ' — kubectl api-resources lists them'}`,
+      ref.text,
+    );
+  }
+
+  /** The served groups, core first, from `GET /api` and `/apis` (cached); caches aggregated resource lists too. */
+  async #apiGroups(signal: AbortSignal | undefined): Promise<ApiGroupInfo[]> {
+    if (this.#groups) return this.#groups;
+    const [core, named] = await Promise.all([this.#readGroups('/api', signal), this.#readGroups('/apis', signal)]);
+    for (const [path, list] of [...core.lists, ...named.lists]) this.#lists.set(path, list);
+    this.#groups = [...core.groups, ...named.groups.filter((g) => g.name !== '')];
+    return this.#groups;
+  }
+
+  async #readGroups(path: '/api' | '/apis', signal: AbortSignal | undefined): Promise<GroupDiscovery> {
+    const body = await this.#read({
+      verb: 'discover',
+      resource: path.slice(1),
+      namespace: undefined,
+      path,
+      accept: ACCEPT_DISCOVERY,
+      signal,
+    });
+    return parseGroupDiscovery(body, path === '/api');
+  }
+
+  /** Reads and caches one group-version's resource list. */
+  async #readList(gv: Pick<GroupVersionResource, 'group' | 'version'>, signal: AbortSignal | undefined) {
+    const path = discoveryPath(gv);
+    const list = (await this.#read({
+      verb: 'discover',
+      resource: groupVersion(gv),
+      namespace: undefined,
+      path,
+      accept: ACCEPT_JSON,
+      signal,
+    })) as Partial<ApiResourceList>;
+    const normalized: ApiResourceList = { groupVersion: list.groupVersion ?? '', resources: list.resources ?? [] };
+    this.#lists.set(path, normalized);
+    return normalized;
+  }
+
+  async #discover(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<ApiResourceList> {
+    const path = discoveryPath(gvr);
+    try {
+      return await this.#readList(gvr, signal);
+    } catch (error) {
+      if (!isApiError(error, 'KW_NOT_FOUND')) throw error;
+      throw new UnknownResourceError(
+        `${gvrLabel(gvr)} is not served: the server has no API group-version ${path.replace(/^\/apis?\//, '')}${await this.#servedVersions(gvr, signal)}`,
+        gvr,
+        error,
+      );
+    }
+  }
+
+  /** `; group "apps" serves: v1` or `; no API group "foo" — is its CRD installed?`, best effort. */
+  async #servedVersions(gvr: GroupVersionResource, signal: AbortSignal | undefined): Promise<string> {
+    if (gvr.group === '') return ' — the core group serves v1';
+    try {
+      const groups = (await this.#read({
+        verb: 'discover',
+        resource: 'apis',
+        namespace: undefined,
+        path: '/apis',
+        accept: ACCEPT_JSON,
+        signal,
+      })) as { groups?: { name: string; versions?: { version: string }[] }[] };
+      const group = groups.groups?.find((g) => g.name === gvr.group);
+      if (!group) return ` — no API group "${gvr.group}" (is its CRD or aggregated API installed?)`;
+      return ` — group "${gvr.group}" serves: ${(group.versions ?? []).map((v) => v.version).join(', ')}`;
+    } catch {
+      return '';
+    }
+  }
 }

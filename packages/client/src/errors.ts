@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ApiStatus, KwErrorCode } from '@kw/types';
+import type { ApiErrorShape, ApiStatus, InvalidConfigErrorShape, KwErrorCode } from '@kw/types';
 
 /** Base class of every error `@kw/client` throws: an `Error` with a stable {@link KwErrorCode}. */
 export class KwError extends Error {
@@ -15,10 +15,19 @@ export class KwError extends Error {
   }
 }
 
-/** An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a namespace for a cluster-scoped resource). */
-export class InvalidConfigError extends KwError {
-  constructor(message: string, value?: unknown, cause?: unknown) {
+/**
+ * An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a
+ * namespace for a cluster-scoped resource, a patch without its `fieldManager`); `field` names it
+ * (`qps`, `retryAfter.maxRetries`, `namespace`, `fieldManager`) and `value` holds what was given.
+ */
+export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
+  declare readonly code: 'KW_INVALID_CONFIG';
+  /** The option or argument, e.g. `requestTimeoutMs`, `metadata.name`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, value: unknown, cause?: unknown) {
     super('KW_INVALID_CONFIG', message, cause === undefined ? { value } : { value, cause });
+    this.field = field;
   }
 }
 
@@ -82,7 +91,7 @@ export abstract class ApiError extends KwError implements ApiErrorShape {
   }
 }
 
-/** HTTP 400 (and other unclassified 4xx such as 422): the request was invalid. */
+/** HTTP 400 (and other unclassified 4xx): the request was malformed. */
 export class BadRequestError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_BAD_REQUEST', message, context);
@@ -110,14 +119,24 @@ export class NotFoundError extends ApiError {
   }
 }
 
-/** HTTP 409: conflicting write. */
+/**
+ * HTTP 409: a conflicting write: a stale `resourceVersion`, a name that exists, a failed delete
+ * precondition, or a server-side apply field conflict (the message names each field and its manager).
+ */
 export class ConflictError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_CONFLICT', message, context);
   }
 }
 
-/** HTTP 410: the resourceVersion or continue token is too old; re-list. */
+/** HTTP 422: the object failed validation; the message lists each field cause (`spec.replicas: Invalid value: -1: ...`). */
+export class InvalidError extends ApiError {
+  constructor(message: string, context: ApiErrorContext) {
+    super('KW_INVALID', message, context);
+  }
+}
+
+/** HTTP 410, or a Status with reason `Expired` / `Gone`: the resourceVersion or continue token is too old; re-list. */
 export class GoneError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_GONE', message, context);
@@ -131,7 +150,7 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
-/** HTTP 504 or a Status with reason `Timeout`; status 0 when the client's `requestTimeoutMs` elapsed. */
+/** HTTP 408 or 504, or a Status with reason `Timeout`; status 0 when the client's `requestTimeoutMs` elapsed. */
 export class TimeoutError extends ApiError {
   constructor(message: string, context: ApiErrorContext) {
     super('KW_TIMEOUT', message, context);

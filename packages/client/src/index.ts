@@ -1,7 +1,6 @@
 export { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, resourcePath } from './api-paths';
 export { createClient, KubeClient } from './client';
-export type { ClientOptions } from './client-options';
-export { CLIENT_DEFAULTS } from './client-options';
+export type { Clock } from './clock';
 export type { ApiErrorContext } from './errors';
 export {
   AbortedError,
@@ -12,8 +11,8 @@ export {
   ForbiddenError,
   GoneError,
   InvalidConfigError,
+  InvalidError,
   isApiError,
-  KwError,
   NetworkError,
   NotFoundError,
   ServerError,
@@ -22,8 +21,12 @@ export {
   UnauthorizedError,
   UnknownResourceError,
 } from './errors';
+export type { FetcherOptions } from './fetcher';
+export { createFetcher } from './fetcher';
 export { listAll } from './list-all';
-export type { Clock, RateLimiterOptions } from './rate-limiter';
+export type { ClientOptions } from './options';
+export { CLIENT_DEFAULTS } from './options';
+export type { RateLimiterOptions } from './rate-limiter';
 export { RateLimiter } from './rate-limiter';
 export { parseRetryAfter } from './retry-after';
 export type { ErrorResponse, FailedRequest } from './to-api-error';

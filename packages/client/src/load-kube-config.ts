@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, type User } from '@kubernetes/client-node';
-import { CLIENT_DEFAULTS, type ClientOptions } from './client-options';
 import { InvalidConfigError } from './errors';
+import { CLIENT_DEFAULTS, type ClientOptions } from './options';
 
 /** A validated kubeconfig plus what the client derives from it. */
 export interface LoadedKubeConfig {
@@ -39,6 +39,7 @@ export function loadKubeConfig(
     .join(', ');
   if (sources.includes(',')) {
     throw new InvalidConfigError(
+      sources.split(', ')[1] ?? sources,
       `options ${sources} exclude each other — pass only one source of configuration`,
       sources,
     );
@@ -54,6 +55,7 @@ export function loadKubeConfig(
       kubeConfig.loadFromFile(options.kubeconfigPath);
     } catch (error) {
       throw new InvalidConfigError(
+        'kubeconfigPath',
         `kubeconfigPath "${options.kubeconfigPath}" could not be loaded: ${(error as Error).message} — check the path and YAML`,
         options.kubeconfigPath,
         error,
@@ -65,6 +67,7 @@ export function loadKubeConfig(
     if (inCluster) {
       if (!environment.env.KUBERNETES_SERVICE_HOST || !environment.env.KUBERNETES_SERVICE_PORT) {
         throw new InvalidConfigError(
+          'inCluster',
           'inCluster is true but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set — run inside a pod or pass kubeconfigPath',
           environment.env.KUBERNETES_SERVICE_HOST,
         );
@@ -75,6 +78,7 @@ export function loadKubeConfig(
         kubeConfig.loadFromDefault();
       } catch (error) {
         throw new InvalidConfigError(
+          'KUBECONFIG',
           `the default kubeconfig (KUBECONFIG or ~/.kube/config) could not be loaded: ${(error as Error).message}`,
           environment.env.KUBECONFIG,
           error,
@@ -87,6 +91,7 @@ export function loadKubeConfig(
     if (!kubeConfig.getContextObject(options.context)) {
       const known = kubeConfig.getContexts().map((c) => c.name);
       throw new InvalidConfigError(
+        'context',
         `context "${options.context}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
         options.context,
       );
@@ -97,6 +102,7 @@ export function loadKubeConfig(
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) {
     throw new InvalidConfigError(
+      'context',
       `kubeconfig context "${kubeConfig.getCurrentContext()}" names no known cluster — set current-context or pass the context option`,
       kubeConfig.getCurrentContext(),
     );
@@ -106,6 +112,7 @@ export function loadKubeConfig(
     server = new URL(cluster.server);
   } catch (error) {
     throw new InvalidConfigError(
+      'cluster.server',
       `cluster "${cluster.name}" has an invalid server URL "${cluster.server}"`,
       cluster.server,
       error,
@@ -113,12 +120,14 @@ export function loadKubeConfig(
   }
   if (server.protocol !== 'https:' && server.protocol !== 'http:') {
     throw new InvalidConfigError(
+      'cluster.server',
       `cluster "${cluster.name}" server "${cluster.server}" must be http(s)`,
       cluster.server,
     );
   }
   if (server.protocol === 'http:' && !cluster.skipTLSVerify && !cluster.proxyUrl) {
     throw new InvalidConfigError(
+      'cluster.server',
       `cluster "${cluster.name}" uses plain http (${cluster.server}) without insecure-skip-tls-verify — @kubernetes/client-node refuses that; use https or set insecure-skip-tls-verify: true`,
       cluster.server,
     );

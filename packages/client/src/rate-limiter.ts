@@ -1,12 +1,6 @@
-import { AbortedError, InvalidConfigError } from './errors';
-
-/** Time source and timers of a {@link RateLimiter}; tests pass fake ones (or use `vi.useFakeTimers()`). */
-export interface Clock {
-  /** Milliseconds from a monotonic clock: a wall-clock step must not stall refills or stretch waits. */
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { type Clock, systemClock } from './clock';
+import { AbortedError } from './errors';
+import { checkRate } from './options';
 
 /** Options of a {@link RateLimiter}. */
 export interface RateLimiterOptions {
@@ -17,13 +11,6 @@ export interface RateLimiterOptions {
   /** Defaults to `performance.now` and the global timers. */
   clock?: Clock;
 }
-
-/** `performance.now` (monotonic) and the global timers. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /**
  * Client-side token bucket: `burst` tokens, refilled at `qps` per second. Each {@link acquire}
@@ -39,12 +26,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     const { qps, burst } = options;
-    if (!(qps > 0) || Number.isNaN(qps)) {
-      throw new InvalidConfigError(`qps ${qps} must be a positive number (requests per second) or Infinity`, qps);
-    }
-    if (!Number.isInteger(burst) || burst < 1) {
-      throw new InvalidConfigError(`burst ${burst} must be an integer ≥ 1 (requests allowed at once)`, burst);
-    }
+    checkRate(qps, burst);
     this.qps = qps;
     this.burst = burst;
     this.#clock = options.clock ?? systemClock;

@@ -33,12 +33,12 @@ const FORMAT =
  */
 export function parseResourceName(text: string): ResourceName {
   const lower = text.trim().toLowerCase();
-  if (lower === '') throw new InvalidConfigError(`resource "${text}": empty — ${FORMAT}`, text);
+  if (lower === '') throw new InvalidConfigError('resource', `resource "${text}": empty — ${FORMAT}`, text);
   const segments = lower.split('.');
   const bad = segments.findIndex((s) => !SEGMENT.test(s));
   if (bad !== -1) {
     const problem = segments[bad] === '' ? 'empty segment' : `invalid segment "${segments[bad]}"`;
-    throw new InvalidConfigError(`resource "${text}": ${problem} — ${FORMAT}`, text);
+    throw new InvalidConfigError('resource', `resource "${text}": ${problem} — ${FORMAT}`, text);
   }
   const [name, ...rest] = segments as [string, ...string[]];
   if (rest.length === 0) return { text, name };

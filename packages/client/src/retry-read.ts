@@ -1,5 +1,5 @@
+import type { Clock } from './clock';
 import { AbortedError, isApiError } from './errors';
-import type { Clock } from './rate-limiter';
 
 /** Options of {@link retryRead}. */
 export interface RetryReadOptions {
@@ -10,6 +10,8 @@ export interface RetryReadOptions {
   signal: AbortSignal;
   /** The request, for the abort message (`get configmaps "x" in namespace "a"`). */
   what: string;
+  /** Retry 429 only, not a 5xx with `Retry-After` (writes: a 5xx may have been applied). */
+  throttledOnly?: boolean;
 }
 
 /** Seconds assumed when a 429 carries no `Retry-After`, as the error message suggests. */
@@ -30,7 +32,7 @@ export function retryDelaySeconds(error: unknown): number | undefined {
 /**
  * Runs `read` and, while it rejects with a retryable error ({@link retryDelaySeconds}), waits at
  * least the server's `Retry-After` and runs it again, at most `maxRetries` times; then rejects with
- * the last error. Only for idempotent single-shot reads. An abort during a wait rejects at once with
+ * the last error. Only for idempotent requests. An abort during a wait rejects at once with
  * `AbortedError` and clears the timer.
  */
 export async function retryRead<T>(read: () => Promise<T>, options: RetryReadOptions): Promise<T> {
@@ -38,7 +40,10 @@ export async function retryRead<T>(read: () => Promise<T>, options: RetryReadOpt
     try {
       return await read();
     } catch (error) {
-      const seconds = attempt < options.maxRetries ? retryDelaySeconds(error) : undefined;
+      const seconds =
+        attempt < options.maxRetries && (!options.throttledOnly || isApiError(error, 'KW_TOO_MANY_REQUESTS'))
+          ? retryDelaySeconds(error)
+          : undefined;
       if (seconds === undefined) throw error;
       await waitUntil(options.clock.now() + seconds * 1000, seconds, options);
     }

@@ -5,6 +5,7 @@ import {
   ConflictError,
   ForbiddenError,
   GoneError,
+  InvalidError,
   isApiError,
   NotFoundError,
   ServerError,
@@ -21,7 +22,9 @@ const statusBody = (code: number, reason: string, message: string, extra: object
 describe('toApiError', () => {
   it.each([
     [400, BadRequestError, 'KW_BAD_REQUEST'],
-    [422, BadRequestError, 'KW_BAD_REQUEST'],
+    [418, BadRequestError, 'KW_BAD_REQUEST'],
+    [408, TimeoutError, 'KW_TIMEOUT'],
+    [422, InvalidError, 'KW_INVALID'],
     [401, UnauthorizedError, 'KW_UNAUTHORIZED'],
     [403, ForbiddenError, 'KW_FORBIDDEN'],
     [404, NotFoundError, 'KW_NOT_FOUND'],
@@ -94,9 +97,65 @@ describe('toApiError', () => {
     expect(error.message).toContain('Bad Gateway from proxy');
   });
 
-  it('names the object of a get in a NotFoundError message', () => {
-    const error = toApiError({ status: 404 }, { ...request, verb: 'get', name: 'cfg' });
-    expect(error.message).toContain('get configmaps "cfg" in namespace "team-a"');
+  it('names the object (kind, namespace/name) in a NotFoundError message', () => {
+    const error = toApiError({ status: 404 }, { ...request, verb: 'get', name: 'cfg', kind: 'ConfigMap' });
+    expect(error.message).toBe(
+      'get configmaps "cfg" in namespace "team-a": ConfigMap "team-a/cfg" does not exist (404)',
+    );
+    const node = toApiError(
+      { status: 404 },
+      { ...request, verb: 'delete', name: 'n1', kind: 'Node', namespace: undefined },
+    );
+    expect(node.message).toContain('Node "n1" does not exist (404)');
+  });
+
+  it.each([
+    ['Expired', 0],
+    ['Gone', 500],
+  ])('maps a Status with reason %s to GoneError (status %i)', (reason, code) => {
+    const error = toApiError({ status: code, body: statusBody(code, reason, 'too old resource version') }, request);
+    expect(error).toBeInstanceOf(GoneError);
+    expect(error.code).toBe('KW_GONE');
+  });
+
+  it('lists each field cause of a 422 in the InvalidError message', () => {
+    const body = statusBody(422, 'Invalid', 'Deployment.apps "web" is invalid: ...', {
+      details: {
+        name: 'web',
+        kind: 'Deployment',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: -1: must be greater than or equal to 0',
+            field: 'spec.replicas',
+          },
+          { reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' },
+        ],
+      },
+    });
+    const error = toApiError({ status: 422, body }, { ...request, verb: 'create', resource: 'deployments.apps' });
+    expect(error).toBeInstanceOf(InvalidError);
+    expect(error.message).toBe(
+      'create deployments.apps in namespace "team-a" was rejected as invalid (422): spec.replicas: Invalid value: -1: must be greater than or equal to 0; spec.selector: Required value — fix those fields and retry',
+    );
+  });
+
+  it('names each conflicting field and its manager in a server-side apply ConflictError', () => {
+    const body = statusBody(409, 'Conflict', 'Apply failed with 1 conflict: conflict with "alice": .data.color', {
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.data.color' }] },
+    });
+    const error = toApiError({ status: 409, body }, { ...request, verb: 'patch', name: 'cfg' });
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toContain('on 1 field(s): .data.color (conflict with "alice")');
+    expect(error.message).toContain('force: true');
+  });
+
+  it('tells a plain 409 to re-read the object', () => {
+    const error = toApiError(
+      { status: 409, body: statusBody(409, 'Conflict', 'the object has been modified') },
+      request,
+    );
+    expect(error.message).toContain('the object has been modified — read the object again');
   });
 });
 

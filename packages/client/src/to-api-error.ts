@@ -6,6 +6,7 @@ import {
   ConflictError,
   ForbiddenError,
   GoneError,
+  InvalidError,
   NotFoundError,
   ServerError,
   TimeoutError,
@@ -16,12 +17,14 @@ import { parseRetryAfter } from './retry-after';
 
 /** The request an error response answered, for the error's fields and message. */
 export interface FailedRequest {
-  /** `list`, `watch`, `get`, `discover`... */
+  /** `list`, `watch`, `get`, `discover`, `create`, `replace`, `patch`, `delete`... */
   verb: string;
   /** `configmaps`, `deployments.apps`. */
   resource: string;
+  /** The resource's kind (`ConfigMap`), to name the object in a 404. */
+  kind?: string | undefined;
   namespace: string | undefined;
-  /** Object name, for `get`. */
+  /** Object name, for verbs on one object. */
   name?: string | undefined;
   /** Who the request ran as. */
   identity: string;
@@ -38,9 +41,22 @@ export interface ErrorResponse {
 const MAX_TEXT = 300;
 
 /**
- * Maps a non-2xx API response to its typed {@link ApiError} subclass: 400/4xx `BadRequestError`,
- * 401 `UnauthorizedError`, 403 `ForbiddenError`, 404 `NotFoundError`, 409 `ConflictError`,
- * 410 `GoneError`, 429 `TooManyRequestsError`, 504 or reason `Timeout` `TimeoutError`, 5xx `ServerError`.
+ * Maps a non-2xx API response (or a watch ERROR event's Status) to its typed {@link ApiError}
+ * subclass; kw's one HTTP status → code table:
+ *
+ * | status / Status reason | error | code |
+ * |---|---|---|
+ * | 401 | `UnauthorizedError` | `KW_UNAUTHORIZED` |
+ * | 403 | `ForbiddenError` | `KW_FORBIDDEN` |
+ * | 404 | `NotFoundError` | `KW_NOT_FOUND` |
+ * | 409 | `ConflictError` | `KW_CONFLICT` |
+ * | 410, reason `Expired` or `Gone` | `GoneError` | `KW_GONE` |
+ * | 422 | `InvalidError` | `KW_INVALID` |
+ * | 429 | `TooManyRequestsError` | `KW_TOO_MANY_REQUESTS` |
+ * | 408, 504, reason `Timeout` | `TimeoutError` | `KW_TIMEOUT` |
+ * | other 5xx | `ServerError` | `KW_SERVER_ERROR` |
+ * | other (400, unknown 4xx) | `BadRequestError` | `KW_BAD_REQUEST` |
+ *
  * `retryAfterSeconds` comes from the `Retry-After` header or the Status details.
  */
 export function toApiError(response: ErrorResponse, request: FailedRequest, now: number = Date.now()): ApiError {
@@ -74,26 +90,59 @@ export function toApiError(response: ErrorResponse, request: FailedRequest, now:
         context,
       );
     case status === 404:
-      return new NotFoundError(`${what} found nothing (404)${said}`, context);
-    case status === 409:
-      return new ConflictError(`${what} conflicted (409)${said}`, context);
-    case status === 410:
-      return new GoneError(
-        `${what} asked for a resourceVersion or continue token the server no longer has (410 Gone)${said} — start again with a fresh list`,
+      return new NotFoundError(
+        request.name === undefined
+          ? `${what} found nothing (404)${said}`
+          : `${what}: ${objectLabel(request)} does not exist (404)${said}`,
         context,
       );
+    case status === 409:
+      return new ConflictError(conflictMessage(what, apiStatus, said), context);
+    case status === 410 || apiStatus?.reason === 'Expired' || apiStatus?.reason === 'Gone':
+      return new GoneError(
+        `${what} asked for a resourceVersion or continue token the server no longer has (${status || 'Gone'})${said} — start again with a fresh list`,
+        context,
+      );
+    case status === 422:
+      return new InvalidError(invalidMessage(what, apiStatus, said), context);
     case status === 429:
       return new TooManyRequestsError(
         `${what} was throttled by the server (429)${said} — retry after ${retryAfterSeconds ?? 1}s`,
         context,
       );
-    case status === 504 || apiStatus?.reason === 'Timeout':
+    case status === 408 || status === 504 || apiStatus?.reason === 'Timeout':
       return new TimeoutError(`${what} timed out on the server (${status})${said} — retry`, context);
     case status >= 500:
       return new ServerError(`${what} failed on the server (${status})${said} — retry later`, context);
     default:
       return new BadRequestError(`${what} was rejected as invalid (${status})${said}`, context);
   }
+}
+
+/** `ConfigMap "team-a/settings"`, `Namespace "team-a"`: the object a request named. */
+function objectLabel(request: FailedRequest): string {
+  const id = request.namespace === undefined ? request.name : `${request.namespace}/${request.name}`;
+  return `${request.kind ?? request.resource} "${id}"`;
+}
+
+/** A 409; for a server-side apply conflict, each conflicting field and the manager that owns it. */
+function conflictMessage(what: string, apiStatus: ApiStatus | undefined, said: string): string {
+  const fields = (apiStatus?.details?.causes ?? []).filter((c) => c.reason === 'FieldManagerConflict');
+  if (fields.length === 0) {
+    return `${what} conflicted (409)${said} — read the object again and retry with its current resourceVersion`;
+  }
+  const list = fields.map((c) => `${c.field ?? '?'} (${c.message ?? 'conflict'})`).join('; ');
+  return `${what} conflicted with other field managers (409) on ${fields.length} field(s): ${list} — drop those fields from the applied object, or apply with force: true to take them over`;
+}
+
+/** A 422 listing each field cause as `spec.replicas: Invalid value: -1: must be ...`. */
+function invalidMessage(what: string, apiStatus: ApiStatus | undefined, said: string): string {
+  const causes = apiStatus?.details?.causes ?? [];
+  if (causes.length === 0) return `${what} was rejected as invalid (422)${said} — fix the object and retry`;
+  const list = causes.map((c) =>
+    c.field ? `${c.field}: ${c.message ?? c.reason ?? 'invalid'}` : (c.message ?? c.reason ?? 'invalid'),
+  );
+  return `${what} was rejected as invalid (422): ${list.join('; ')} — fix ${causes.length === 1 ? 'that field' : 'those fields'} and retry`;
 }
 
 /** `list configmaps in namespace "a"`, `get configmaps "x" in namespace "a"`. */

@@ -14,12 +14,20 @@ import type { LoadedKubeConfig } from './load-kube-config';
 import type { RateLimiter } from './rate-limiter';
 import { describe, toApiError } from './to-api-error';
 
-/** One GET against the API server, described for the wire and for error messages. */
+/** One request to the API server, described for the wire and for error messages. */
 export interface ApiRequest {
-  /** `list`, `watch`, `get`, `discover`. */
+  /** `list`, `watch`, `get`, `discover`, `create`, `replace`, `patch`, `delete`. */
   verb: string;
+  /** HTTP method; default `GET`. */
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Request body, sent with {@link contentType}. */
+  body?: string;
+  /** `Content-Type` of {@link body}; default `application/json`. */
+  contentType?: string;
   /** Resource label for errors (`configmaps`, `leases.coordination.k8s.io`). */
   resource: string;
+  /** The resource's kind, to name the object in errors. */
+  kind?: string;
   namespace: string | undefined;
   name?: string;
   /** Path below the server URL, e.g. `/api/v1/namespaces/a/configmaps`. */
@@ -154,12 +162,19 @@ export class Transport {
     const cluster = this.#config.kubeConfig.getCurrentCluster();
     const query = req.query?.toString();
     const basePath = server.pathname.endsWith('/') ? server.pathname.slice(0, -1) : server.pathname;
-    options.method = 'GET';
+    options.method = req.method ?? 'GET';
     options.protocol = server.protocol;
     options.hostname = server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname;
     options.port = server.port || (server.protocol === 'https:' ? 443 : 80);
     options.path = `${basePath}${req.path}${query ? `?${query}` : ''}`;
-    options.headers = { ...options.headers, Accept: req.accept, 'User-Agent': this.#userAgent };
+    options.headers = {
+      ...options.headers,
+      Accept: req.accept,
+      'User-Agent': this.#userAgent,
+      ...(req.body === undefined
+        ? {}
+        : { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(req.body) }),
+    };
     // client-node's proxy agents carry the proxy; otherwise our own pools (TLS options travel per request).
     if (!cluster?.proxyUrl) options.agent = kind === 'watch' ? this.#watchAgent : this.#requestAgent;
 
@@ -178,7 +193,7 @@ export class Transport {
         signal.removeEventListener('abort', onAbort);
         reject(error instanceof AbortedError ? error : this.networkError(req, error));
       });
-      request.end();
+      request.end(req.body);
     });
   }
 
@@ -195,7 +210,14 @@ export class Transport {
   #httpError(req: ApiRequest, response: IncomingMessage, body: Buffer): ApiError {
     return toApiError(
       { status: response.statusCode ?? 0, headers: response.headers, body },
-      { verb: req.verb, resource: req.resource, namespace: req.namespace, name: req.name, identity: this.identity },
+      {
+        verb: req.verb,
+        resource: req.resource,
+        kind: req.kind,
+        namespace: req.namespace,
+        name: req.name,
+        identity: this.identity,
+      },
     );
   }
 

@@ -1,9 +1,12 @@
-import type { KubeObject, WatchEvent } from '@kw/types';
+import type { ApiStatus, KubeObject, WatchEvent } from '@kw/types';
 import { DecodeError } from './errors';
 
 const NEWLINE = 0x0a;
 const MAX_EXCERPT = 200;
 const EVENT_TYPES: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/** A decoded wire event: a {@link WatchEvent}, or an `ERROR` event carrying the server's `Status` (which `watch()` throws as a typed error). */
+export type DecodedWatchEvent<T extends KubeObject = KubeObject> = WatchEvent<T> | { type: 'ERROR'; object: ApiStatus };
 
 /**
  * Incremental decoder of a Kubernetes watch stream (newline-delimited JSON events) over Buffers.
@@ -19,7 +22,7 @@ export class WatchDecoder<T extends KubeObject = KubeObject> {
    * array by default), and returns `events`; throws `DecodeError` on a malformed line (events decoded
    * before it are already appended).
    */
-  push(chunk: Buffer, events: WatchEvent<T>[] = []): WatchEvent<T>[] {
+  push(chunk: Buffer, events: DecodedWatchEvent<T>[] = []): DecodedWatchEvent<T>[] {
     let newline = chunk.indexOf(NEWLINE);
     if (newline === -1) {
       if (chunk.length > 0) this.#pieces.push(chunk);
@@ -55,7 +58,7 @@ export class WatchDecoder<T extends KubeObject = KubeObject> {
    * Ends the stream: decodes a final line that lacked its newline (appended to `events`, which is
    * returned), or throws `DecodeError` when the stream stopped inside an event.
    */
-  end(events: WatchEvent<T>[] = []): WatchEvent<T>[] {
+  end(events: DecodedWatchEvent<T>[] = []): DecodedWatchEvent<T>[] {
     if (this.#pieces.length === 0) return events;
     const line = Buffer.concat(this.#pieces);
     this.#pieces = [];
@@ -68,7 +71,7 @@ function decodeLine<T extends KubeObject>(
   buf: Buffer,
   start: number,
   end: number,
-  out: WatchEvent<T>[],
+  out: DecodedWatchEvent<T>[],
   atEnd = false,
 ): void {
   if (isBlank(buf, start, end)) return;
@@ -86,7 +89,7 @@ function decodeLine<T extends KubeObject>(
       excerpt(text),
     );
   }
-  out.push(parsed as WatchEvent<T>);
+  out.push(parsed as DecodedWatchEvent<T>);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { KubeObject, WatchEvent } from '@kw/types';
+import type { ApiStatus, KubeObject, WatchEvent } from '@kw/types';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './errors';
 import type { OpenResponse } from './transport';
@@ -34,6 +34,7 @@ async function openStream(highWaterMark?: number) {
     open: async () => ({ request, response }) as unknown as OpenResponse,
     signal: new AbortController().signal,
     networkError: (error: unknown) => error,
+    statusError: (status: ApiStatus) => new Error(`status ${status.code}`),
   };
   const stream = new WatchStream(highWaterMark === undefined ? options : { ...options, highWaterMark });
   // The first next() opens the request; hand it one chunk so it settles.
@@ -83,6 +84,23 @@ describe('WatchStream', () => {
     );
     expect(names((await stream.next()).value)).toEqual(['a']);
     await expect(stream.next()).rejects.toBeInstanceOf(DecodeError);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('throws an ERROR event through statusError after the events before it, to a waiting consumer too', async () => {
+    const { stream, response } = await openStream();
+    const waiting = stream.next();
+    const line = (type: string, object: object) => `${JSON.stringify({ type, object })}\n`;
+    response.emit(
+      'data',
+      Buffer.from(
+        line('ADDED', { metadata: { name: 'a' } }) +
+          line('ERROR', { kind: 'Status', code: 410, reason: 'Expired' }) +
+          line('ADDED', { metadata: { name: 'after' } }),
+      ),
+    );
+    expect(names((await waiting).value)).toEqual(['a']);
+    await expect(stream.next()).rejects.toThrow('status 410');
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 

@@ -1,6 +1,6 @@
-import type { KubeObject, WatchEvent } from '@kw/types';
+import type { ApiStatus, KubeObject, WatchEvent } from '@kw/types';
 import type { OpenResponse } from './transport';
-import { WatchDecoder } from './watch-decoder';
+import { type DecodedWatchEvent, WatchDecoder } from './watch-decoder';
 
 /** What a {@link WatchStream} needs from the client. */
 export interface WatchStreamOptions {
@@ -10,6 +10,8 @@ export interface WatchStreamOptions {
   signal: AbortSignal;
   /** Wraps a transport error (socket reset mid-stream) as a typed error. */
   networkError: (error: unknown) => unknown;
+  /** Turns the `Status` of an `ERROR` event into the typed error the stream throws. */
+  statusError: (status: ApiStatus) => unknown;
   /** Decoded events buffered before the socket is paused (backpressure). Default {@link WATCH_HIGH_WATER_MARK}. */
   highWaterMark?: number;
 }
@@ -27,7 +29,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /**
  * The async iterator `watch()` returns: opens the request on the first `next()`, yields every event
  * decoded since the previous `next()` as one batch (in order; never empty), returns when the server
- * ends the stream or the signal aborts, throws a typed error on a transport or decode failure.
+ * ends the stream or the signal aborts, throws a typed error on a transport or decode failure or an
+ * `ERROR` event (after yielding the events before it; an `ERROR` event is never yielded).
  * `return()` (a consumer `break`) destroys the socket. Single consumer: await each `next()` before
  * calling it again.
  */
@@ -37,8 +40,8 @@ export class WatchStream<T extends KubeObject = KubeObject>
   readonly #options: WatchStreamOptions;
   readonly #highWaterMark: number;
   readonly #decoder = new WatchDecoder<T>();
-  /** Decoded events not yet handed over, in order; handed over whole by `next()`. */
-  #pending: WatchEvent<T>[] = [];
+  /** Decoded events not yet handed over, in order; handed over whole by `next()`. Never holds an `ERROR` event past {@link #received}. */
+  #pending: DecodedWatchEvent<T>[] = [];
   #started = false;
   /** No more data will arrive (ended, failed, aborted or returned). */
   #ended = false;
@@ -115,7 +118,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
       this.#fail(error);
       return;
     }
-    if (this.#pending.length > before) this.#deliver();
+    this.#received(before);
   };
 
   readonly #onEnd = (): void => {
@@ -128,7 +131,8 @@ export class WatchStream<T extends KubeObject = KubeObject>
       this.#fail(error);
       return;
     }
-    if (this.#pending.length > before) this.#deliver();
+    this.#received(before);
+    if (this.#ended) return;
     this.#finish();
     this.#settleWaiter();
   };
@@ -144,6 +148,21 @@ export class WatchStream<T extends KubeObject = KubeObject>
   readonly #onAbort = (): void => {
     this.#stop();
   };
+
+  /** Events from index `from` on were decoded: an `ERROR` event ends the stream with its typed error, after the events before it. */
+  #received(from: number): void {
+    const pending = this.#pending;
+    for (let i = from; i < pending.length; i++) {
+      const event = pending[i] as DecodedWatchEvent<T>;
+      if (event.type === 'ERROR') {
+        pending.length = i;
+        if (i > 0) this.#deliver();
+        this.#fail(this.#options.statusError(event.object));
+        return;
+      }
+    }
+    if (pending.length > from) this.#deliver();
+  }
 
   /** New events are pending: hand them to a waiting consumer, or pause the socket once too many wait. */
   #deliver(): void {
@@ -161,7 +180,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   /** Hands over every pending event as one batch and resumes a paused socket. */
   #take(): WatchEvent<T>[] {
-    const batch = this.#pending;
+    const batch = this.#pending as WatchEvent<T>[];
     this.#pending = [];
     if (this.#paused) {
       this.#paused = false;

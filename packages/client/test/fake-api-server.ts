@@ -8,6 +8,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: http.IncomingHttpHeaders;
+  /** The request body as text (`''` when none). */
+  body: string;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => void;
@@ -22,14 +24,19 @@ export class FakeApiServer {
   private constructor() {
     this.#server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://fake');
-      const recorded: RecordedRequest = {
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-      };
-      this.requests.push(recorded);
-      this.#handler(req, res, recorded);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.once('end', () => {
+        const recorded: RecordedRequest = {
+          method: req.method ?? '',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        this.requests.push(recorded);
+        this.#handler(req, res, recorded);
+      });
     });
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { CoreV1Api, KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { createClient } from '@kw/client';
+import { createClient, createFetcher } from '@kw/client';
 import { Indexer } from '@kw/indexer';
 import { down, up } from '@kw/kube-local';
 import { CachedStore } from '@kw/store-cached';
@@ -67,10 +67,7 @@ async function runScenario(scenario: Scenario, namespace: string, kubeconfigPath
   kubeConfig.loadFromFile(kubeconfigPath);
   const client = createClient({ kubeConfig, qps: Number.POSITIVE_INFINITY });
   const secrets = await client.resolve(SECRETS);
-  const fetch: ObjectFetcher<V1Secret> = (ns, name, signal) =>
-    client
-      .get<V1Secret>(secrets, ns, name, signal ? { signal } : {})
-      .catch((e: { code?: string }) => (e.code === 'KW_NOT_FOUND' ? undefined : Promise.reject(e)));
+  const fetch: ObjectFetcher<V1Secret> = createFetcher<V1Secret>(client, secrets);
   const indexer = new Indexer<V1Secret>({
     indexBy: ['metadata.labels.group', 'metadata.name'],
     ignoreFields: ['metadata.managedFields'],

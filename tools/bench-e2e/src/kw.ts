@@ -2,7 +2,7 @@
  * kw packages as the contenders use them: from their built `dist/` (what users run), resolved
  * by path because this private tool is not a workspace package. Build them first (`pnpm build`).
  */
-export { createClient } from '../../../packages/client/dist/index.js';
+export { createClient, createFetcher } from '../../../packages/client/dist/index.js';
 export { Indexer } from '../../../packages/indexer/dist/index.js';
 export { CachedStore } from '../../../packages/store-cached/dist/index.js';
 export { MemoryStore } from '../../../packages/store-memory/dist/index.js';

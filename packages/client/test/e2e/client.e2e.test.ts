@@ -194,38 +194,38 @@ describe('@kw/client on a real control plane', () => {
     ).toBe(true);
   });
 
-  it.skipIf(!env.managed)('a watch from a compacted resourceVersion gets 410 as an ERROR event', async () => {
-    // Events bypass the watch cache, so the watch reads etcd directly (see the kube-local smoke test).
-    const events = await client.resolve({ group: '', version: 'v1', resource: 'events' });
-    const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    const body = (name: string) => ({
-      metadata: { name },
-      involvedObject: { kind: 'ConfigMap', namespace: ns.name, name: 'cm-000', apiVersion: 'v1' },
-      reason: 'Test',
-      message: name,
-      type: 'Normal',
-    });
-    const first = await core.createNamespacedEvent({ namespace: ns.name, body: body('first') });
-    await core.createNamespacedEvent({ namespace: ns.name, body: body('second') });
-    await core.createNamespacedEvent({ namespace: ns.name, body: body('third') });
-    const oldRv = first.metadata?.resourceVersion ?? '';
-    await compactEtcd();
+  it.skipIf(!env.managed)(
+    'a watch from a compacted resourceVersion throws the 410 ERROR event as GoneError',
+    async () => {
+      // Events bypass the watch cache, so the watch reads etcd directly (see the kube-local smoke test).
+      const events = await client.resolve({ group: '', version: 'v1', resource: 'events' });
+      const core = adminKubeConfig().makeApiClient(CoreV1Api);
+      const body = (name: string) => ({
+        metadata: { name },
+        involvedObject: { kind: 'ConfigMap', namespace: ns.name, name: 'cm-000', apiVersion: 'v1' },
+        reason: 'Test',
+        message: name,
+        type: 'Normal',
+      });
+      const first = await core.createNamespacedEvent({ namespace: ns.name, body: body('first') });
+      await core.createNamespacedEvent({ namespace: ns.name, body: body('second') });
+      await core.createNamespacedEvent({ namespace: ns.name, body: body('third') });
+      const oldRv = first.metadata?.resourceVersion ?? '';
+      await compactEtcd();
 
-    let thrown: unknown;
-    const received: WatchEvent[] = [];
-    try {
-      for await (const batch of client.watch(events, ns.name, { resourceVersion: oldRv })) {
-        received.push(...batch);
-        if (received.some((e) => e.type === 'ERROR')) break;
+      let thrown: unknown;
+      const received: WatchEvent[] = [];
+      try {
+        for await (const batch of client.watch(events, ns.name, { resourceVersion: oldRv })) received.push(...batch);
+      } catch (error) {
+        thrown = error;
       }
-    } catch (error) {
-      thrown = error;
-    }
-    // kube-apiserver answers 200 and sends the 410 as an ERROR event, not as the HTTP status.
-    expect(thrown).toBeUndefined();
-    const error = received.find((e) => e.type === 'ERROR');
-    expect(error?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
-  });
+      // kube-apiserver answers 200 and sends the 410 as an ERROR event; watch() throws it as a typed error.
+      expect(received).toEqual([]);
+      expect(thrown).toBeInstanceOf(GoneError);
+      expect(thrown).toMatchObject({ code: 'KW_GONE', verb: 'watch', status: 410, apiStatus: { reason: 'Expired' } });
+    },
+  );
 
   it.skipIf(!env.managed)('a list continue token from before a compaction gets GoneError', async () => {
     // Events bypass the watch cache (configmap pages are served from cache snapshots and survive compaction).

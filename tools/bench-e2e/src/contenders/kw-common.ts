@@ -8,6 +8,7 @@ import { kindByName } from '../kinds.ts';
 import {
   CachedStore,
   createClient,
+  createFetcher,
   Indexer,
   type KubeObject,
   MemoryStore,
@@ -38,14 +39,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
     if (variant === 'cached' || variant === 'metadata') {
       const resolved = await api.resolve(gvr);
       cached = new CachedStore<KubeObject>({
-        fetch: async (ns, objName, signal) => {
-          try {
-            return await api.get<KubeObject>(resolved, ns, objName, signal === undefined ? {} : { signal });
-          } catch (err) {
-            if ((err as { code?: string }).code === 'KW_NOT_FOUND') return undefined;
-            throw err;
-          }
-        },
+        fetch: createFetcher<KubeObject>(api, resolved),
         filterFields: (o) => indexer.filterFields(o),
       });
       store = cached;

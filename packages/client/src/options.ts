@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import pkg from '../package.json' with { type: 'json' };
-import type { Clock } from './rate-limiter';
+import { type Clock, systemClock } from './clock';
+import { InvalidConfigError } from './errors';
 
 /** Options of `createClient()`. Every field is optional; see {@link CLIENT_DEFAULTS}. */
 export interface ClientOptions {
@@ -47,3 +48,54 @@ export const CLIENT_DEFAULTS = {
   /** Namespace when neither the context nor the service account names one. */
   namespace: 'default',
 } as const;
+
+/** {@link ClientOptions} with defaults applied and checked; what the client runs on. */
+export interface ResolvedClientOptions {
+  qps: number;
+  burst: number;
+  userAgent: string;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  clock: Clock;
+}
+
+/** Applies {@link CLIENT_DEFAULTS} and validates; throws `InvalidConfigError` naming the field and value. */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  const requestTimeoutMs = options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
+  if (!(requestTimeoutMs > 0)) {
+    throw new InvalidConfigError(
+      'requestTimeoutMs',
+      `requestTimeoutMs ${requestTimeoutMs} must be a positive number of milliseconds`,
+      requestTimeoutMs,
+    );
+  }
+  const maxRetries = options.retryAfter?.maxRetries ?? CLIENT_DEFAULTS.retryAfter.maxRetries;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new InvalidConfigError(
+      'retryAfter.maxRetries',
+      `retryAfter.maxRetries ${maxRetries} must be an integer ≥ 0 (0 disables retrying get, discovery and idempotent writes)`,
+      maxRetries,
+    );
+  }
+  const qps = options.qps ?? CLIENT_DEFAULTS.qps;
+  const burst = options.burst ?? CLIENT_DEFAULTS.burst;
+  checkRate(qps, burst);
+  return {
+    qps,
+    burst,
+    userAgent: options.userAgent ?? CLIENT_DEFAULTS.userAgent,
+    requestTimeoutMs,
+    maxRetries,
+    clock: options.clock ?? systemClock,
+  };
+}
+
+/** Checks a rate limit: `qps` > 0 (or `Infinity`), `burst` an integer ≥ 1. */
+export function checkRate(qps: number, burst: number): void {
+  if (!(qps > 0) || Number.isNaN(qps)) {
+    throw new InvalidConfigError('qps', `qps ${qps} must be a positive number (requests per second) or Infinity`, qps);
+  }
+  if (!Number.isInteger(burst) || burst < 1) {
+    throw new InvalidConfigError('burst', `burst ${burst} must be an integer ≥ 1 (requests allowed at once)`, burst);
+  }
+}
