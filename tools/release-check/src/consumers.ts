@@ -3,7 +3,7 @@
  * package installed alone (its install size, and ESM + CJS load on each Node), and the
  * shared-dependency proof (an app that already has client-node gets one copy).
  */
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { major, NODE_VERSIONS } from './node-runtimes.ts';
@@ -188,17 +188,23 @@ export function copiesOf(nodeModules: string, name: string): string[] {
 }
 
 /**
- * Proves an app that already has `@kubernetes/client-node@2.0.x` ends with exactly one copy of it
- * after `npm install @kw/client` (client-node is a peer of @kw/client, not a dependency).
+ * The client-node an app already has in the shared-copy proof: the oldest 2.0.x, so a package
+ * that pinned any other version (as `@kw/client` pinned `2.0.1` before) would get its own copy.
+ */
+export const APP_CLIENT_NODE = '2.0.0';
+
+/**
+ * Proves an app that already has `@kubernetes/client-node@2.0.x` ends with exactly one copy of it,
+ * its own, after `npm install @kw/client` (client-node is a peer of @kw/client, not a dependency).
  */
 export async function proveSharedClientNode(ctx: Context): Promise<Cell> {
   const { report } = ctx;
-  report.heading('Step 6b: an app with @kubernetes/client-node@2.0.x, then @kw/client: one copy of client-node');
+  report.heading(`Step 6b: an app with @kubernetes/client-node@${APP_CLIENT_NODE}, then @kw/client: one copy`);
   if (!ctx.packed.has('@kw/client')) {
     report.skip(`shared client-node: needs @kw/client ${ctx.unavailable.get('@kw/client') ?? ''}`);
     return { status: 'skip' };
   }
-  const app = await makeConsumer(ctx, 'shared-client-node', { '@kubernetes/client-node': '2.0.x' }, 'module');
+  const app = await makeConsumer(ctx, 'shared-client-node', { '@kubernetes/client-node': APP_CLIENT_NODE }, 'module');
   const then = app.ok ? await npmInstall(ctx, app.dir, [`@kw/client@${versionOf(ctx, '@kw/client')}`]) : app;
   if (!then.ok) {
     report.fail(`shared client-node: ${then.error}`);
@@ -211,6 +217,12 @@ export async function proveSharedClientNode(ctx: Context): Promise<Cell> {
     );
     return { status: 'fail' };
   }
-  report.info(`one copy of @kubernetes/client-node: ${copies[0]}`);
+  const version = (JSON.parse(readFileSync(join(copies[0] ?? '', 'package.json'), 'utf8')) as { version?: string })
+    .version;
+  if (version !== APP_CLIENT_NODE) {
+    report.fail(`shared client-node: the one copy is ${version}, expected the app's ${APP_CLIENT_NODE}`);
+    return { status: 'fail' };
+  }
+  report.info(`one copy of @kubernetes/client-node, the app's ${version}: ${copies[0]}`);
   return { status: 'pass', detail: copies[0] ?? '' };
 }

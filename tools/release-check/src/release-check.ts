@@ -15,6 +15,7 @@ import { proveIndependentBump } from './changeset-proof.ts';
 import { ensureControlPlane } from './cluster.ts';
 import {
   type AloneResult,
+  APP_CLIENT_NODE,
   installAlone,
   proveSharedClientNode,
   SIZE_BASELINE_KIB,
@@ -239,7 +240,9 @@ function summary(
     ),
   );
   if (shared !== undefined)
-    console.log(`\nOne @kubernetes/client-node after client-node@2.0.x then @kw/client: ${cellText(shared)}`);
+    console.log(
+      `\nOne @kubernetes/client-node after client-node@${APP_CLIENT_NODE} then @kw/client: ${cellText(shared)}`,
+    );
   return report.finish(NODE_VERSIONS.map(major));
 }
 
