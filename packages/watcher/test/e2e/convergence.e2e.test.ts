@@ -22,6 +22,7 @@ import {
   pool,
   prng,
   sameVersions,
+  throwingWatchErrors,
   until,
   versionsOf,
 } from './helpers';
@@ -58,7 +59,7 @@ describe.skipIf(!faultsAvailable())('Watcher convergence under churn and faults'
       const store = new MemoryStore();
       const errors: KwErrorShape[] = [];
       const watcher = new Watcher({
-        api: kube,
+        api: throwingWatchErrors(kube),
         resource: CONFIGMAPS,
         namespace: ns.name,
         labelSelector: selector,
