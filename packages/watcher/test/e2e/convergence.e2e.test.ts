@@ -22,7 +22,6 @@ import {
   pool,
   prng,
   sameVersions,
-  throwingWatchErrors,
   until,
   versionsOf,
 } from './helpers';
@@ -59,7 +58,7 @@ describe.skipIf(!faultsAvailable())('Watcher convergence under churn and faults'
       const store = new MemoryStore();
       const errors: KwErrorShape[] = [];
       const watcher = new Watcher({
-        api: throwingWatchErrors(kube),
+        api: kube,
         resource: CONFIGMAPS,
         namespace: ns.name,
         labelSelector: selector,
