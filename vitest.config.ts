@@ -15,6 +15,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts'],
+          // Unit and e2e projects run side by side on 2 cores with an apiserver: property tests and
+          // subprocess tests must not fail on a busy machine. No test asserts a duration.
+          testTimeout: 30_000,
           benchmark: { include: ['packages/*/bench/**/*.bench.ts'] },
         },
       },
