@@ -27,6 +27,8 @@ export interface SyncOptions {
   labelSelector?: string;
   /** Ends the watch (Ctrl-C). */
   signal: AbortSignal;
+  /** Called with the watcher as soon as it exists, before the sync (`/readyz` reads its status). */
+  onWatcher?: (watcher: Watcher) => void;
 }
 
 /** A synced watcher, and how long the sync took. */
@@ -91,6 +93,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
     },
   });
 
+  options.onWatcher?.(watcher);
   const started = performance.now();
   const progress = new ProgressReporter({
     stream: io.stderr,
