@@ -19,7 +19,16 @@ import { loadKind, sampleObjectBytes } from './load.ts';
 import type { ContenderResult } from './measure.ts';
 import { type Aggregate, aggregate, type Results, type RunRecord, writeReports } from './report.ts';
 
-const ALL_CONTENDERS = ['floor', 'peer', 'kw-memory', 'kw-paginated', 'kw-ignore', 'kw-cached', 'kw-metadata'];
+const ALL_CONTENDERS = [
+  'floor',
+  'peer',
+  'kw-memory',
+  'kw-paginated',
+  'kw-ignore',
+  'kw-cached',
+  'kw-metadata',
+  'kw-metrics',
+];
 const CHURN_CONTENDERS = ['peer', 'kw-memory'];
 const CONTENDER_DIR = join(REPO_ROOT, 'tools', 'bench-e2e', 'src', 'contenders');
 
