@@ -9,7 +9,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** A runtime failure: network, server error, unexpected error. */
   failure: 1,
-  /** Usage or configuration error: bad flag, JSONPath, field selector, unknown resource, kubeconfig. */
+  /** Usage or configuration error: bad flag, JSONPath, a selector the server rejects (400/422), unknown resource, kubeconfig. */
   usage: 2,
   /** Not permitted: the API answered 403 Forbidden or 401 Unauthorized. */
   forbidden: 3,
@@ -25,6 +25,7 @@ const USAGE_CODES: ReadonlySet<KwErrorCode> = new Set<KwErrorCode>([
   'KW_KEY_COUNT',
   'KW_UNKNOWN_RESOURCE',
   'KW_BAD_REQUEST',
+  'KW_INVALID',
 ]);
 
 /** The exit code for an error with this `code` (`undefined` for errors without one: a failure). */

@@ -1,21 +1,11 @@
 import type { ChangeCallback, KwErrorShape, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { CLI_DEFAULTS } from './cli-defaults';
+import { EXIT_CODES, exitCodeFor } from './exit-codes';
 import { formatDuration, plural } from './format';
 import { type Io, writeLine } from './io';
 import { ProgressReporter } from './progress';
 import type { Selection } from './selection';
-
-/** Codes that cannot heal by retrying: they end the command instead of being retried. */
-const FATAL_CODES: ReadonlySet<string> = new Set([
-  'KW_FORBIDDEN',
-  'KW_UNAUTHORIZED',
-  'KW_UNKNOWN_RESOURCE',
-  'KW_BAD_REQUEST',
-  'KW_INVALID_CONFIG',
-  'KW_INVALID_JSONPATH',
-  'KW_INVALID_FIELD_SELECTOR',
-]);
 
 /** Options of {@link startAndSync}. */
 export interface SyncOptions {
@@ -48,19 +38,27 @@ export interface SyncResult {
  */
 export async function startAndSync(selection: Selection, options: SyncOptions, io: Io): Promise<SyncResult> {
   const { client, resource, namespace, indexer, label } = selection;
-  // One-item LIST first: an early, clear 403 for `list`, and the total for the progress bar.
-  const probe = await client.list(resource, namespace, {
-    limit: 1,
-    ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
-    metadataOnly: true,
-    signal: options.signal,
-  });
+  // One-item LIST first: an early, clear 403 for `list`, and the total for the progress bar. Any
+  // other failure of it (a selector the server rejects, ...) is left to the watcher to report.
+  const probe = await client
+    .list(resource, namespace, {
+      limit: 1,
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      metadataOnly: true,
+      signal: options.signal,
+    })
+    .catch((error: unknown) => {
+      if (exitCodeFor((error as { code?: string }).code) === EXIT_CODES.forbidden) throw error;
+      return undefined;
+    });
   const expected =
-    probe.remainingItemCount !== undefined
-      ? probe.items.length + probe.remainingItemCount
-      : probe.continue === undefined
-        ? probe.items.length
-        : undefined;
+    probe === undefined
+      ? undefined
+      : probe.remainingItemCount !== undefined
+        ? probe.items.length + probe.remainingItemCount
+        : probe.continue === undefined
+          ? probe.items.length
+          : undefined;
 
   let rejectFailed: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
@@ -83,7 +81,8 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
     ...(options.listMode === undefined ? {} : { listMode: options.listMode }),
     signal: AbortSignal.any([options.signal, stopOnFatal.signal]),
     onError: (error) => {
-      if (FATAL_CODES.has(error.code)) {
+      // The watcher is failed (it stopped, or retries a 403/unknown resource slowly): end the command.
+      if (watcher.status().phase === 'failed') {
         fatal ??= error;
         rejectFailed(error);
         stopOnFatal.abort(error);

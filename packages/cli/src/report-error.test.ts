@@ -79,6 +79,15 @@ describe('reportError', () => {
     expect(reportError(new UsageError('bad flag', 'x')).exitCode).toBe(2);
   });
 
+  it('gives exit code 2 to a request the server rejected as invalid (400 or 422)', () => {
+    const rejected = (code: string) => Object.assign(new Error('the server rejected the request'), { code });
+    expect(reportError(rejected('KW_BAD_REQUEST')).exitCode).toBe(EXIT_CODES.usage);
+    expect(reportError(rejected('KW_INVALID'))).toEqual({
+      exitCode: EXIT_CODES.usage,
+      message: 'kw: the server rejected the request',
+    });
+  });
+
   it('reports other errors as failures with exit code 1', () => {
     expect(reportError(new Error('socket hang up'))).toEqual({ exitCode: 1, message: 'kw: socket hang up' });
     expect(reportError('plain string').exitCode).toBe(1);

@@ -88,7 +88,7 @@ async function watchWith(
         onChange: async (changed, stats) => {
           if (syncedAt === 0 || stats.isInitialSync) return;
           live.show(
-            `${clockTime(new Date())}  +${stats.created} ~${stats.modified} -${stats.deleted}  total ${await changed.size()}  relists ${watcher.status().relists}${lookupCounts(store, command.gets)}`,
+            `${clockTime(new Date())}  +${stats.added} ~${stats.modified} -${stats.deleted}  total ${await changed.size()}  relists ${watcher.status().relists}${lookupCounts(store, command.gets)}`,
           );
         },
       },

@@ -137,6 +137,16 @@ describe('CachedStore configuration', () => {
 // the shared Store contract (cached-store.contract.test.ts); this file covers the cache and fetching.
 
 describe('CachedStore fetcher and clear', () => {
+  it('lists every identity with its resourceVersion without fetching a body', () => {
+    const api = fakeApi();
+    const s = store(api);
+    s.add(secret('a', '1'), ['x']);
+    s.add(secret('b', '2'), ['y']);
+    s.delete(secret('a', '1'));
+    expect(s.resourceVersions()).toEqual([['ns/b', '2']]);
+    expect(api.calls).toHaveLength(0);
+  });
+
   it('passes namespace and name to the fetcher, and no namespace for cluster-scoped objects', async () => {
     const fetch = vi.fn<ObjectFetcher>(async (_ns, name) => ({ metadata: { name } }));
     const s = new CachedStore({ fetch });

@@ -8,6 +8,7 @@ import type {
   ObjectId,
   Store,
   StoreDiff,
+  StoreVersions,
 } from '@kw/types';
 import { LRUCache } from 'lru-cache';
 import { KeyCountError } from './errors';
@@ -85,7 +86,7 @@ interface Outcome<T> {
  * `list` whose other fetches fail rejects with {@link PartialReadError} holding what was read.
  * Returned objects are the cached ones: do not mutate them.
  */
-export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> {
+export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>, StoreVersions {
   readonly #fetcher: ObjectFetcher<T>;
   readonly #filterFields: ((obj: T) => T) | undefined;
   readonly #onError: ((error: KwErrorShape) => void) | undefined;
@@ -231,6 +232,11 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T> 
     this.#cache.clear();
     this.#inFlight.clear();
     if (this.#hooks !== undefined) this.#reportSize();
+  }
+
+  /** `[identity, resourceVersion]` of every known object, without fetching (`StoreVersions`: lets a watcher reuse this store). O(size). */
+  resourceVersions(): Array<readonly [ObjectId, string]> {
+    return this.#refs.all().map((ref) => [ref.id, ref.resourceVersion ?? ''] as const);
   }
 
   /** How many objects the store knows (refs, cached or not). */

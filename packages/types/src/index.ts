@@ -41,6 +41,7 @@ export type {
 } from './object';
 export type { ShardBound, ShardField, ShardFiltering, ShardOption, ShardRange, ShardStatus } from './shard';
 export type { MaybePromise, Store, StoreDiff } from './store';
+export type { StoreVersions } from './store-versions';
 export type {
   BackoffOptions,
   ChangeCallback,

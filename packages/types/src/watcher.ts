@@ -94,6 +94,12 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
   maxWaitMs?: number;
   /** Call `onChange` during the initial sync too (stats with `isInitialSync: true`). */
   callOnChangeDuringSync?: boolean;
+  /**
+   * Largest relist diff (changed plus deleted objects) committed to the store in one synchronous
+   * `store.replace` call, so readers never see a relist half-applied; a larger diff is applied in
+   * place, time-sliced (`status().relistsInPlace`).
+   */
+  maxAtomicDiff?: number;
   /** LIST page size. */
   pageSize?: number;
   /** How to load the initial state: paginated LIST, streaming list (`sendInitialEvents`), or `auto` (streaming when the server supports it). */
@@ -130,6 +136,11 @@ export interface WatcherStatus {
   watches: number;
   rewatches: number;
   relists: number;
+  /**
+   * Collection watchers only: relists applied to the store entry by entry (the store has no
+   * `replace`, or the diff was larger than `maxAtomicDiff`), so readers could see them half-done.
+   */
+  relistsInPlace?: number;
   tooManyRequests: number;
   errors: number;
   events: { added: number; modified: number; deleted: number; bookmark: number };

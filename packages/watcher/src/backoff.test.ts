@@ -34,4 +34,23 @@ describe('Backoff', () => {
     vi.advanceTimersByTime(120_001);
     expect(Math.round(backoff.next())).toBe(800);
   });
+
+  it('measures the reset on the monotonic clock: a wall-clock jump forward does not reset the sequence', () => {
+    const backoff = new Backoff(options);
+    backoff.next();
+    backoff.next();
+    vi.setSystemTime(Date.now() + 3_600_000); // the wall clock steps an hour ahead; no time passes
+    expect(Math.round(backoff.next())).toBe(3200);
+  });
+
+  it('reads the injected clock', () => {
+    let now = 0;
+    const backoff = new Backoff(options, { now: () => now });
+    backoff.next();
+    backoff.next();
+    now = 120_000;
+    expect(Math.round(backoff.next())).toBe(3200);
+    now = 240_001;
+    expect(Math.round(backoff.next())).toBe(800);
+  });
 });

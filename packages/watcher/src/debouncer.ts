@@ -1,4 +1,5 @@
 import type { MaybePromise } from '@kw/types';
+import { isThenable } from './maybe-promise';
 
 /** Options of a {@link Debouncer}. */
 export interface DebouncerOptions {
@@ -21,96 +22,87 @@ export interface DebouncerOptions {
  * wall-clock step cannot postpone a call.
  */
 export class Debouncer {
-  private readonly options: DebouncerOptions;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private firstTriggerAt: number | undefined;
-  private lastTriggerAt = 0;
-  private running = false;
-  private stopped = false;
+  readonly #options: DebouncerOptions;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #firstTriggerAt: number | undefined;
+  #lastTriggerAt = 0;
+  #running = false;
+  #stopped = false;
 
   constructor(options: DebouncerOptions) {
-    this.options = options;
+    this.#options = options;
   }
 
   /** Something changed: schedule a call of `run`. */
   trigger(): void {
-    if (this.stopped) return;
+    if (this.#stopped) return;
     const now = performance.now();
-    this.firstTriggerAt ??= now;
-    this.lastTriggerAt = now;
-    if (!this.running && this.timer === undefined) this.arm(now);
+    this.#firstTriggerAt ??= now;
+    this.#lastTriggerAt = now;
+    if (!this.#running && this.#timer === undefined) this.#arm(now);
   }
 
   /** Drops the pending call, if any (a running call continues). */
   cancel(): void {
-    this.firstTriggerAt = undefined;
-    this.clearTimer();
+    this.#firstTriggerAt = undefined;
+    this.#clearTimer();
   }
 
   /** Drops the pending call and ignores later triggers. Leaves no timer. */
   stop(): void {
-    this.stopped = true;
+    this.#stopped = true;
     this.cancel();
   }
 
   /** Whether a call is pending or running. */
   get busy(): boolean {
-    return this.running || this.firstTriggerAt !== undefined;
+    return this.#running || this.#firstTriggerAt !== undefined;
   }
 
-  private due(): number {
-    const first = this.firstTriggerAt ?? this.lastTriggerAt;
-    return Math.min(this.lastTriggerAt + this.options.debounceMs, first + this.options.maxWaitMs);
+  #due(): number {
+    const first = this.#firstTriggerAt ?? this.#lastTriggerAt;
+    return Math.min(this.#lastTriggerAt + this.#options.debounceMs, first + this.#options.maxWaitMs);
   }
 
-  private arm(now: number): void {
-    this.timer = setTimeout(this.fire, Math.max(0, this.due() - now));
+  #arm(now: number): void {
+    this.#timer = setTimeout(this.#fire, Math.max(0, this.#due() - now));
   }
 
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
-  private readonly fire = (): void => {
-    this.timer = undefined;
-    if (this.stopped || this.firstTriggerAt === undefined) return;
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    if (this.#stopped || this.#firstTriggerAt === undefined) return;
     const now = performance.now();
-    if (now < this.due()) {
-      this.arm(now);
+    if (now < this.#due()) {
+      this.#arm(now);
       return;
     }
-    this.firstTriggerAt = undefined;
-    this.running = true;
+    this.#firstTriggerAt = undefined;
+    this.#running = true;
     let result: MaybePromise<void>;
     try {
-      result = this.options.run();
+      result = this.#options.run();
     } catch (err) {
-      this.options.onError(err);
-      this.settled();
+      this.#options.onError(err);
+      this.#settled();
       return;
     }
     if (isThenable(result)) {
-      result.then(this.settled, (err: unknown) => {
-        this.options.onError(err);
-        this.settled();
+      result.then(this.#settled, (err: unknown) => {
+        this.#options.onError(err);
+        this.#settled();
       });
     } else {
-      this.settled();
+      this.#settled();
     }
   };
 
-  private readonly settled = (): void => {
-    this.running = false;
-    if (!this.stopped && this.firstTriggerAt !== undefined && this.timer === undefined) this.arm(performance.now());
+  readonly #settled = (): void => {
+    this.#running = false;
+    if (!this.#stopped && this.#firstTriggerAt !== undefined && this.#timer === undefined) this.#arm(performance.now());
   };
-}
-
-/** Whether `value` is a promise-like (has a `then` method). */
-export function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

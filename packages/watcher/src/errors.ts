@@ -1,4 +1,4 @@
-import type { ApiErrorShape, ApiStatus, KwErrorCode, KwErrorShape } from '@kw/types';
+import type { ApiErrorShape, CallbackErrorShape, InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
 
 /** Base class of every error this package throws or reports: an `Error` with a stable `code` and the offending value. */
 export class KwError extends Error implements KwErrorShape {
@@ -18,7 +18,8 @@ export class KwError extends Error implements KwErrorShape {
  * A configuration field is missing or invalid. Thrown by the constructors; also rejected from
  * `waitForSync` when the check needs discovery (a namespace for a cluster-scoped resource).
  */
-export class InvalidConfigError extends KwError {
+export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
+  declare readonly code: 'KW_INVALID_CONFIG';
   /** The offending field, e.g. `debounceMs` or `resource.version`. */
   readonly field: string;
 
@@ -29,7 +30,8 @@ export class InvalidConfigError extends KwError {
 }
 
 /** A user callback (`onChange`, `onSyncComplete`, ...) threw or rejected; reported via `onError`, the watcher keeps running. */
-export class CallbackError extends KwError {
+export class CallbackError extends KwError implements CallbackErrorShape {
+  declare readonly code: 'KW_CALLBACK';
   /** Which callback failed. */
   readonly callback: string;
 
@@ -49,7 +51,7 @@ export class WatcherStoppedError extends KwError {
 /**
  * The background loop ended on an error nothing expected (a bug): the watcher no longer lists or
  * watches, `status().phase` is `failed`, and pending and later `waitForSync` calls reject with this
- * error. Code `KW_ABORTED`; `cause` is what escaped. Stop the watcher and create a new one.
+ * error. Code `KW_INTERNAL`; `cause` is what escaped. Stop the watcher and create a new one.
  */
 export class WatcherCrashedError extends KwError {
   constructor(cause: unknown) {
@@ -116,53 +118,37 @@ export class UnexpectedError extends KwError {
   }
 }
 
-/** An ERROR event received on a watch stream, as a typed error (`code` from the Status's HTTP code). */
-export class WatchStatusError extends KwError implements ApiErrorShape {
+/**
+ * The server refused a LIST or WATCH as invalid (400 / 422): a selector it cannot parse or a field
+ * it does not know. Retrying cannot help, so the watcher stops: `status().phase` is `failed`,
+ * `waitForSync` rejects with this error and `onError` gets it once. Change the configuration and
+ * create a new watcher. `value` holds the selectors sent; `cause` is the API error.
+ */
+export class InvalidRequestError extends KwError {
+  declare readonly value: RequestSelectors;
+  /** The HTTP status the server answered (400 or 422; 0 when it ignored `sendInitialEvents`). */
   readonly status: number;
-  readonly verb = 'watch';
-  readonly resource: string;
-  readonly namespace: string | undefined;
-  readonly apiStatus: ApiStatus | undefined;
-  readonly retryAfterSeconds: number | undefined;
 
-  constructor(apiStatus: ApiStatus, resource: string, namespace: string | undefined) {
-    const status = typeof apiStatus.code === 'number' ? apiStatus.code : 0;
-    const code = codeForStatus(status, apiStatus.reason);
+  constructor(cause: KwErrorShape, selectors: RequestSelectors) {
+    const status = (cause as Partial<ApiErrorShape>).status ?? 0;
+    const sent = Object.entries(selectors)
+      .map(([field, value]) => `${field} ${JSON.stringify(value)}`)
+      .join(', ');
+    const said = (cause as Partial<ApiErrorShape>).apiStatus?.message ?? cause.message;
     super(
-      code,
-      `watch of ${resource}${namespace ? ` in namespace "${namespace}"` : ''} got an ERROR event: ${status} ${apiStatus.reason ?? ''} ${apiStatus.message ?? ''}`.trim(),
-      apiStatus,
+      status === 422 || cause.code === 'KW_INVALID' ? 'KW_INVALID' : 'KW_BAD_REQUEST',
+      `the server rejected the request${status > 0 ? ` (${status})` : ''} with ${sent || 'no selector'}: "${said}" — fix the configuration and create a new watcher; the watcher stopped, as retrying cannot help`,
+      selectors,
+      { cause },
     );
     this.status = status;
-    this.resource = resource;
-    this.namespace = namespace;
-    this.apiStatus = apiStatus;
-    this.retryAfterSeconds = apiStatus.details?.retryAfterSeconds;
   }
 }
 
-function codeForStatus(status: number, reason: string | undefined): KwErrorCode {
-  if (status === 410 || reason === 'Expired' || reason === 'Gone') return 'KW_GONE';
-  switch (status) {
-    case 400:
-    case 422:
-      return 'KW_BAD_REQUEST';
-    case 401:
-      return 'KW_UNAUTHORIZED';
-    case 403:
-      return 'KW_FORBIDDEN';
-    case 404:
-      return 'KW_NOT_FOUND';
-    case 409:
-      return 'KW_CONFLICT';
-    case 429:
-      return 'KW_TOO_MANY_REQUESTS';
-    case 408:
-    case 504:
-      return 'KW_TIMEOUT';
-    default:
-      return 'KW_SERVER_ERROR';
-  }
+/** The selectors a watcher sends with every LIST and WATCH. */
+export interface RequestSelectors {
+  labelSelector?: string;
+  fieldSelector?: string;
 }
 
 /** Whether `err` carries a kw error code. */
@@ -173,12 +159,6 @@ export function isKwError(err: unknown): err is KwErrorShape {
 /** `err` as a kw error: itself when it has a code, else wrapped in {@link UnexpectedError}. */
 export function toKwError(err: unknown): KwErrorShape {
   return isKwError(err) ? err : new UnexpectedError(err);
-}
-
-/** The HTTP status of an API error, or `undefined`. */
-export function httpStatus(err: unknown): number | undefined {
-  const status = (err as Partial<ApiErrorShape> | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /** A short description of a thrown value for messages. */

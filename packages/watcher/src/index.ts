@@ -1,18 +1,17 @@
 export type { SingleWatcherConfig, WatcherConfig, WatcherStatus } from '@kw/types';
-export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-events';
-export { WATCHER_DEFAULTS } from './defaults';
+export type { ChangeEvent, ChangeEventsOptions, ChangeType } from './change-event-queue';
 export {
   CallbackError,
   InvalidConfigError,
+  InvalidRequestError,
   KeyExtractionError,
-  KwError,
   UnexpectedError,
   WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
-  WatchStatusError,
   WatchStreamError,
 } from './errors';
-export { INITIAL_EVENTS_END } from './list-watch';
+export { WATCHER_DEFAULTS } from './options';
 export { SingleWatcher } from './single-watcher';
+export { INITIAL_EVENTS_END } from './watch-event-step';
 export { Watcher } from './watcher';

@@ -1,696 +1,386 @@
 import type {
-  BackoffOptions,
-  ErrorCallback,
+  Clock,
   GroupVersionResource,
-  KubeApi,
   KubeObject,
   KwErrorShape,
   ListOptions,
-  ListPage,
   Logger,
-  MaybePromise,
   ResolvedResource,
   WatchEvent,
-  WatcherPhase,
   WatcherStatus,
   WatchOptions,
 } from '@kw/types';
+import { abortable, closeQuietly, sleep } from './abort';
 import { Backoff } from './backoff';
-import { safeLogger } from './config';
-import { isThenable } from './debouncer';
+import { monotonicClock } from './clock';
 import {
-  httpStatus,
-  type InvalidConfigError,
+  InvalidRequestError,
+  type RequestSelectors,
   toKwError,
   WatcherCrashedError,
   WatcherStoppedError,
   WatchIdleError,
-  WatchStatusError,
   WatchStreamError,
 } from './errors';
-import { TimeSlicer } from './time-slice';
+import type { ListWatchOptions } from './list-watch-options';
+import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
+import { safeLogger } from './logger';
+import { LoopStats } from './loop-stats';
+import { isThenable } from './maybe-promise';
+import { SyncGate } from './sync-gate';
+import { TimeSlicer } from './time-slicer';
+import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
+import type { WatchStep } from './watch-step';
+import { idleBoundMs, Watchdog } from './watchdog';
 
-/** The annotation on the bookmark that ends a streaming list's initial events. */
-export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
-
-/** Error codes after which retries wait `slowRetryMs`: they do not go away by retrying soon. */
-const SLOW_CODES: ReadonlySet<string> = new Set([
-  'KW_UNAUTHORIZED',
-  'KW_FORBIDDEN',
-  'KW_NOT_FOUND',
-  'KW_UNKNOWN_RESOURCE',
-]);
-
-/**
- * Where a {@link ListWatch} applies what it reads. A listing is `beginList`, `listed` per object,
- * `endList` (the sink removes what the listing did not contain); watch events go to `changed`.
- * Returned promises are awaited before the next object.
- */
-export interface ListWatchSink<T extends KubeObject> {
-  beginList(): void;
-  listed(obj: T): MaybePromise<void>;
-  endList(): MaybePromise<void>;
-  changed(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): MaybePromise<void>;
-}
-
-/** Everything a {@link ListWatch} needs, with defaults already applied. */
-export interface ListWatchOptions<T extends KubeObject> {
-  api: KubeApi;
-  resource: GroupVersionResource;
-  namespace: string | undefined;
-  labelSelector: string | undefined;
-  fieldSelector: string | undefined;
-  listMode: 'auto' | 'paginated' | 'streaming';
-  pageSize: number;
-  metadataOnly: boolean;
-  watchTimeoutSeconds: number;
-  /** 0 disables the watchdog. */
-  watchIdleTimeoutMs: number;
-  slowRetryMs: number;
-  backoff: Required<BackoffOptions>;
-  logger: Logger;
-  onError: ErrorCallback | undefined;
-  sink: ListWatchSink<T>;
-  /** Checks the resolved resource against the configuration; an error fails the watcher for good. */
-  checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
-}
-
-interface SyncWaiter {
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-type WatchEnd = 'ended' | 'idle';
-
-/** Thrown inside the loop to end the current listing or watch when the sink asked for a relist; never escapes the loop. */
+/** Thrown inside the loop to end the current listing or watch when the sink answered `'relist'`; never escapes the loop. */
 class RelistRequest extends Error {}
 
 /**
- * The state machine shared by `Watcher` and `SingleWatcher`: resolve the resource, load the
- * initial state (paginated LIST, or a streaming list), then WATCH from its resourceVersion and
- * recover from every failure without losing or duplicating changes:
- *
- * - stream ends / transport or decode error / hung stream → watch again from the last resourceVersion (no relist);
- * - `410 Gone` → list again; the sink reconciles in place;
- * - `429` → wait at least `Retry-After`, then retry the same request;
- * - 401/403/404/unknown resource → retry every `slowRetryMs`–2×`slowRetryMs`; `waitForSync` rejects meanwhile;
- * - the sink failed to apply an object ({@link ListWatch.requestRelist}) → list again after backoff;
- * - anything else → exponential backoff with full jitter.
+ * The I/O shell of the list-watch loop shared by `Watcher` and `SingleWatcher`: it runs the
+ * request of the current {@link State} (discovery, a LIST page, a streaming list, a WATCH, a wait)
+ * and feeds what came of it to the pure {@link next}, which holds every recovery rule (see the
+ * README's Recovery table and `list-watch-state.ts`). Steps go to the sink in order; a listing is
+ * `init`, `initApply`…, `initDone`.
  *
  * Errors are reported through `onError` and the logger (guarded: a throwing logger is ignored);
  * nothing is thrown from the background loop. Should anything escape it anyway, the watcher
  * fails for good with a {@link WatcherCrashedError}.
  */
 export class ListWatch<T extends KubeObject> {
-  private readonly options: ListWatchOptions<T>;
-  private readonly logger: Logger;
-  private readonly controller = new AbortController();
-  private readonly backoff: Backoff;
-  private readonly waiters = new Set<SyncWaiter>();
-  private loopDone: Promise<void> | undefined;
-  private resolved: ResolvedResource | undefined;
-  /** Whether to load state with a streaming list; `undefined` until `auto` has tried it. */
-  private streaming: boolean | undefined;
-  private needList = true;
-  private streamingAttempt = false;
-  private resumeNext = false;
-  private delivered = false;
-  private synced = false;
-  private stopped = false;
-  /** The sink could not apply an object: end the current listing or watch and list again. */
-  private relistRequested = false;
-  /** A permanent-looking error (403, unknown resource, ...) being retried slowly. */
-  private failing: KwErrorShape | undefined;
-  /** A configuration error found after discovery: the loop has ended. */
-  private fatal: KwErrorShape | undefined;
-
-  private phase: WatcherPhase = 'idle';
-  private lastResourceVersion: string | undefined;
-  private lastEventAt: number | undefined;
-  private lastBookmarkAt: number | undefined;
-  private lastError: KwErrorShape | undefined;
-  private readonly counters = {
-    lists: 0,
-    listPages: 0,
-    watches: 0,
-    rewatches: 0,
-    relists: 0,
-    tooManyRequests: 0,
-    errors: 0,
-    idleTimeouts: 0,
-  };
-  /** Whether the server has sent this watcher a bookmark outside a streaming list's initial events. */
-  private bookmarksSeen = false;
-  /** The watchdog bound of the current (or last) watch, ms. */
-  private watchIdleBound: number | undefined;
-  private retryAt: number | undefined;
-  private readonly eventCounts = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
+  readonly #options: ListWatchOptions<T>;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #controller = new AbortController();
+  readonly #backoff: Backoff;
+  readonly #gate = new SyncGate();
+  readonly #selectors: RequestSelectors;
   /** Cuts long runs of applies (a large batch or page) into slices so timers and I/O keep running. */
-  private readonly slicer = new TimeSlicer();
+  readonly #slicer = new TimeSlicer();
+  readonly #stats = new LoopStats();
+
+  #state: State = { at: 'resolve' };
+  /** `auto` until the server rejected a streaming list, then `paginated`. */
+  #listMode: 'auto' | 'paginated' | 'streaming';
+  #loopDone: Promise<void> | undefined;
+  #resource: ResolvedResource | undefined;
+  /** Whether the server has sent a bookmark outside a streaming list's initial events. */
+  #bookmarksSeen = false;
+  /** The watchdog of the current (or last) watch. */
+  #watchdog: Watchdog | undefined;
 
   constructor(options: ListWatchOptions<T>) {
-    this.options = options;
-    this.logger = safeLogger(options.logger);
-    this.backoff = new Backoff(options.backoff);
-    this.streaming = options.listMode === 'auto' ? undefined : options.listMode === 'streaming';
+    this.#options = options;
+    this.#logger = safeLogger(options.logger);
+    this.#clock = options.clock ?? monotonicClock;
+    this.#backoff = new Backoff(options.backoff, this.#clock);
+    this.#listMode = options.listMode;
+    this.#selectors = {};
+    if (options.labelSelector !== undefined) this.#selectors.labelSelector = options.labelSelector;
+    if (options.fieldSelector !== undefined) this.#selectors.fieldSelector = options.fieldSelector;
   }
 
   /** Begins in the background; idempotent, and a no-op after `stop()`. */
   start(): void {
-    if (this.loopDone !== undefined || this.stopped) return;
-    this.loopDone = this.loop().catch((err: unknown) => {
-      if (this.stopped) return;
+    if (this.#loopDone !== undefined || this.signal.aborted) return;
+    this.#loopDone = this.#loop().catch((err: unknown) => {
+      if (this.signal.aborted) return;
       const error = new WatcherCrashedError(err);
-      this.logger.error('watch loop crashed', { error: error.message });
-      this.fail(error);
+      this.#logger.error('watch loop crashed', { error: error.message });
+      this.#enter({ at: 'failed', error });
+      this.report(error, 'cannot watch');
     });
   }
 
   /** Ends the loop: aborts in-flight requests, clears timers, rejects pending `waitForSync` calls; resolves when the loop has returned. */
   async stop(): Promise<void> {
-    if (!this.stopped) {
-      this.stopped = true;
-      const reason = new WatcherStoppedError('the watcher was stopped before it synced');
-      this.controller.abort(reason);
-      this.rejectWaiters(reason);
+    if (!this.signal.aborted) {
+      this.#gate.close();
+      this.#controller.abort(new WatcherStoppedError('the watcher was stopped'));
     }
-    await this.loopDone;
-    this.phase = 'stopped';
+    await this.#loopDone;
   }
 
   /** The stop signal: aborted by `stop()`. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.#controller.signal;
   }
 
   /** The resource after discovery, once resolved. */
   get resource(): ResolvedResource | undefined {
-    return this.resolved;
+    return this.#resource;
   }
 
+  /** Whether the first listing has been applied. */
   isSynced(): boolean {
-    return this.synced;
+    return this.#gate.synced;
   }
 
   /** Resolves once the first listing is applied (starting the loop if needed); rejects with the error that keeps it from syncing, or when stopped / `signal` aborts. */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    if (this.stopped) return Promise.reject(new WatcherStoppedError('the watcher was stopped before it synced'));
-    const blocking = this.fatal ?? this.failing;
-    if (blocking !== undefined) return Promise.reject(blocking);
-    if (signal?.aborted) return Promise.reject(new WatcherStoppedError('waitForSync was aborted', signal.reason));
-    this.start();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => waiter.reject(new WatcherStoppedError('waitForSync was aborted', signal?.reason));
-      const done = () => {
-        this.waiters.delete(waiter);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: SyncWaiter = {
-        resolve: () => {
-          done();
-          resolve();
-        },
-        reject: (err) => {
-          done();
-          reject(err);
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#gate.wait(() => this.start(), signal);
   }
 
+  /** The loop's state as data; `phase` is derived from the state machine's state. */
   status(): WatcherStatus {
-    const stopped = this.stopped;
-    return {
-      phase: stopped ? 'stopped' : this.phase,
-      synced: this.synced,
-      lastResourceVersion: this.lastResourceVersion,
-      lastEventAt: this.lastEventAt,
-      lastBookmarkAt: this.lastBookmarkAt,
-      ...this.counters,
-      events: { ...this.eventCounts },
-      lastError: this.lastError,
-      retryAt: stopped ? undefined : this.retryAt,
-      watchIdleBoundMs: this.watchIdleBound ?? this.idleBoundMs(this.options.watchTimeoutSeconds),
-    };
-  }
-
-  /**
-   * How long a watch asking the server for `timeoutSeconds` may stay silent before the watchdog
-   * closes it, ms (0: never): `watchIdleTimeoutMs` once the server has shown it sends periodic
-   * bookmarks, else the watch's own server-side timeout plus `watchIdleTimeoutMs`.
-   */
-  private idleBoundMs(timeoutSeconds: number): number {
-    const idle = this.options.watchIdleTimeoutMs;
-    if (idle === 0) return 0;
-    return this.bookmarksSeen ? idle : timeoutSeconds * 1000 + idle;
-  }
-
-  /** Waits `ms` (at least; see {@link sleep}), showing when the retry is due in `status().retryAt`. */
-  private async pause(ms: number, signal: AbortSignal): Promise<void> {
-    this.retryAt = Date.now() + ms;
-    try {
-      await sleep(ms, signal);
-    } finally {
-      this.retryAt = undefined;
-    }
+    const { watchTimeoutSeconds, watchIdleTimeoutMs } = this.#options;
+    return this.#stats.snapshot(
+      this.signal.aborted ? 'stopped' : this.#loopDone === undefined ? 'idle' : phaseOf(this.#state),
+      this.#gate.synced,
+      this.#watchdog?.boundMs ?? idleBoundMs(watchTimeoutSeconds, watchIdleTimeoutMs, this.#bookmarksSeen),
+    );
   }
 
   /** Counts and reports an error through the logger and `onError`, never throwing. */
   report(error: KwErrorShape, message: string): void {
-    this.counters.errors++;
-    this.lastError = error;
-    this.logger.warn(message, { code: error.code, error: error.message });
+    this.#stats.counters.errors++;
+    this.#stats.lastError = error;
+    this.#logger.warn(message, { code: error.code, error: error.message });
     try {
-      this.options.onError?.(error);
+      this.#options.onError?.(error);
     } catch (err) {
-      this.logger.error('onError threw', { error: toKwError(err).message });
+      this.#logger.error('onError threw', { error: toKwError(err).message });
     }
   }
 
-  /**
-   * Asks for a relist because the sink failed to apply an object: the current listing or watch
-   * ends once the object being applied has settled, and the state is listed again after backoff
-   * (counted in `relists`). A listing that saw a failure does not count as synced.
-   */
-  requestRelist(): void {
-    this.relistRequested = true;
+  async #loop(): Promise<void> {
+    const signal = this.signal;
+    while (!signal.aborted && !isFinal(this.#state)) {
+      let outcome: Outcome;
+      try {
+        outcome = await this.#run(this.#state, signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        outcome = this.#failure(err);
+      }
+      if (signal.aborted) break;
+      this.#dispatch(outcome);
+    }
   }
 
-  /** Whether a relist was asked for and has not started yet. */
-  get relistPending(): boolean {
-    return this.relistRequested;
+  /** Moves the state machine by `outcome` and carries out what the transition asks. */
+  #dispatch(outcome: Outcome): void {
+    const context: StepContext = {
+      listMode: this.#listMode,
+      slowRetryMs: this.#options.slowRetryMs,
+      backoff: () => this.#backoff.next(),
+      random: Math.random,
+    };
+    const transition = next(this.#state, outcome, context);
+    if (transition.listMode !== undefined) this.#listMode = transition.listMode;
+    if (transition.info !== undefined) this.#logger.info(transition.info);
+    if (transition.count !== undefined) this.#stats.counters[transition.count]++;
+    // Enter first: `onError` sees the phase the error leads to (`failed` when it stops the watcher).
+    this.#enter(transition.state);
+    if (transition.report !== undefined) this.report(transition.report.error, transition.report.message);
   }
 
-  private checkRelist(): void {
-    if (this.relistRequested) throw new RelistRequest();
+  #enter(state: State): void {
+    this.#state = state;
+    if (state.at === 'failed') this.#gate.block(state.error, state.retry === undefined);
+  }
+
+  /** Runs the request of `state`; returns what came of it, or throws. */
+  async #run(state: State, signal: AbortSignal): Promise<Outcome> {
+    switch (state.at) {
+      case 'resolve': {
+        const resolved = await abortable(this.#options.api.resolve(this.#options.resource, signal), signal);
+        const problem = this.#options.checkResolved?.(resolved);
+        if (problem !== undefined) return { type: 'invalid', error: problem };
+        this.#resource = resolved;
+        return { type: 'resolved' };
+      }
+      case 'list':
+        if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false);
+        return this.#listPage(this.#resolved(), state.continue, signal);
+      case 'watch':
+        return this.#watch(this.#resolved(), state.rv, state.resumed);
+      case 'wait':
+        await this.#pause(state.ms, signal);
+        return { type: 'waited' };
+      case 'failed':
+        await this.#pause(state.retry?.ms ?? 0, signal);
+        return { type: 'waited' };
+    }
+  }
+
+  #resolved(): ResolvedResource {
+    if (this.#resource === undefined) throw new Error('list or watch before the resource was resolved');
+    return this.#resource;
+  }
+
+  /** Classifies a thrown failure of the current request. */
+  #failure(err: unknown, rv?: string, delivered?: boolean): Outcome {
+    if (err instanceof RelistRequest) return { type: 'relist-requested' };
+    const error = toKwError(err);
+    if (isRejected(error)) return { type: 'rejected', error: new InvalidRequestError(error, this.#selectors) };
+    return rv === undefined || delivered === undefined
+      ? { type: 'error', error }
+      : { type: 'error', error, rv, delivered };
+  }
+
+  /** Waits `ms` (at least; see {@link sleep}), showing when the retry is due in `status().retryAt`. */
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+    this.#logger.debug('retrying', { delayMs: Math.round(ms) });
+    this.#stats.retryAt = Date.now() + ms;
+    try {
+      await sleep(ms, signal, this.#clock);
+    } finally {
+      this.#stats.retryAt = undefined;
+    }
+  }
+
+  /** Hands `step` to the sink, awaiting it; a `'relist'` answer ends the current listing or watch. */
+  async #step(step: WatchStep<T>, signal: AbortSignal): Promise<void> {
+    const applied = this.#options.sink.apply(step);
+    const result = isThenable(applied) ? await abortable(applied, signal) : applied;
+    if (result === 'relist') throw new RelistRequest();
   }
 
   /** Lets timers and I/O run between slices of applies; throws the abort reason if `signal` aborted meanwhile. */
-  private async breathe(signal: AbortSignal): Promise<void> {
-    await this.slicer.yield();
+  async #breathe(signal: AbortSignal): Promise<void> {
+    await this.#slicer.yield();
     if (signal.aborted) throw signal.reason;
   }
 
-  private async loop(): Promise<void> {
-    const signal = this.controller.signal;
-    while (!signal.aborted) {
-      let delay = 0;
-      try {
-        if (this.resolved === undefined) {
-          this.phase = 'listing';
-          const resolved = await abortable(this.options.api.resolve(this.options.resource, signal), signal);
-          const problem = this.options.checkResolved?.(resolved);
-          if (problem !== undefined) {
-            this.fail(problem);
-            return;
-          }
-          this.resolved = resolved;
-        }
-        let end: WatchEnd;
-        if (this.needList && this.useStreaming()) {
-          end = await this.watch(this.resolved, true);
-        } else {
-          if (this.needList) await this.paginatedList(this.resolved);
-          end = await this.watch(this.resolved, false);
-        }
-        if (end === 'ended' && !this.delivered) delay = this.backoff.next();
-      } catch (err) {
-        if (signal.aborted) break;
-        delay = this.recover(err);
+  /** A listing is applied at `rv`: the watcher is synced. */
+  #synced(rv: string): void {
+    this.#stats.lastResourceVersion = rv;
+    if (this.#gate.synced) return;
+    this.#logger.info('synced', { resourceVersion: rv });
+    this.#gate.open();
+  }
+
+  #requestOptions(): RequestSelectors & { metadataOnly?: boolean } {
+    return this.#options.metadataOnly ? { ...this.#selectors, metadataOnly: true } : { ...this.#selectors };
+  }
+
+  /** One page of a paginated listing (the first one starts it with `init`; the last ends it with `initDone`). */
+  async #listPage(resource: ResolvedResource, token: string | undefined, signal: AbortSignal): Promise<Outcome> {
+    const { api, namespace, pageSize } = this.#options;
+    if (token === undefined) {
+      this.#stats.counters.lists++;
+      await this.#step({ type: 'init' }, signal);
+    }
+    const options: ListOptions = { limit: pageSize, signal, ...this.#requestOptions() };
+    if (token !== undefined) options.continue = token;
+    const page = await abortable(api.list<T>(resource, namespace, options), signal);
+    this.#gate.unblock();
+    this.#stats.counters.listPages++;
+    const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
+    for (const item of page.items) {
+      if (this.#slicer.due()) await this.#breathe(signal);
+      if (fill !== undefined) {
+        item.kind ??= fill.kind;
+        item.apiVersion ??= fill.apiVersion;
       }
-      if (delay > 0 && !signal.aborted) {
-        if (this.phase !== 'failed') this.phase = 'backing-off';
-        this.logger.debug('retrying', { delayMs: Math.round(delay) });
-        await this.pause(delay, signal);
-      }
+      await this.#step({ type: 'initApply', obj: item }, signal);
     }
-  }
-
-  private useStreaming(): boolean {
-    return this.streaming ?? this.options.listMode !== 'paginated';
-  }
-
-  /** Classifies a failure: what to redo (list or watch) and how long to wait first, ms. */
-  private recover(err: unknown): number {
-    if (err instanceof RelistRequest) {
-      this.needList = true;
-      this.resumeNext = false;
-      this.counters.relists++;
-      return this.backoff.next();
-    }
-    const error = toKwError(err);
-    const status = httpStatus(error);
-    const stage = this.resolved === undefined ? 'resolve' : this.needList ? 'list' : 'watch';
-    this.resumeNext = stage === 'watch';
-    if (this.streamingAttempt && stage === 'list' && this.options.listMode === 'auto' && isRejection(error)) {
-      this.streaming = false;
-      this.logger.info('the server does not support streaming lists; using paginated LIST from now on', {
-        error: error.message,
-      });
-      return 0;
-    }
-    this.report(error, `${stage} failed`);
-    if (error.code === 'KW_GONE' || status === 410) {
-      if (stage !== 'watch') return this.backoff.next();
-      this.needList = true;
-      this.counters.relists++;
-      return this.delivered ? 0 : this.backoff.next();
-    }
-    if (error.code === 'KW_TOO_MANY_REQUESTS' || status === 429) {
-      this.counters.tooManyRequests++;
-      return Math.max(retryAfterMs(error), this.backoff.next());
-    }
-    if (SLOW_CODES.has(error.code) || status === 401 || status === 403 || status === 404) {
-      this.failing = error;
-      this.phase = 'failed';
-      if (!this.synced) this.rejectWaiters(error);
-      return this.options.slowRetryMs * (1 + Math.random());
-    }
-    return this.backoff.next();
-  }
-
-  private fail(error: KwErrorShape): void {
-    this.fatal = error;
-    this.phase = 'failed';
-    this.report(error, 'cannot watch');
-    this.rejectWaiters(error);
-  }
-
-  private healthy(): void {
-    this.failing = undefined;
-  }
-
-  private markSynced(): void {
-    this.needList = false;
-    this.resumeNext = false;
-    if (this.synced) return;
-    this.synced = true;
-    this.logger.info('synced', { resourceVersion: this.lastResourceVersion });
-    for (const waiter of [...this.waiters]) waiter.resolve();
-  }
-
-  private rejectWaiters(err: unknown): void {
-    for (const waiter of [...this.waiters]) waiter.reject(err);
-  }
-
-  private selectors(): { labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean } {
-    const out: { labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean } = {};
-    if (this.options.labelSelector !== undefined) out.labelSelector = this.options.labelSelector;
-    if (this.options.fieldSelector !== undefined) out.fieldSelector = this.options.fieldSelector;
-    if (this.options.metadataOnly) out.metadataOnly = true;
-    return out;
-  }
-
-  /** Lists every page into the sink; an expired `continue` token restarts the listing, a 429 retries the page. */
-  private async paginatedList(resource: ResolvedResource): Promise<void> {
-    const signal = this.controller.signal;
-    const { api, namespace, sink, pageSize } = this.options;
-    this.phase = 'listing';
-    this.streamingAttempt = false;
-    this.counters.lists++;
-    this.relistRequested = false;
-    sink.beginList();
-    const fill = this.options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
-    let token: string | undefined;
-    let resourceVersion = '';
-    for (;;) {
-      const options: ListOptions = { limit: pageSize, signal, ...this.selectors() };
-      if (token !== undefined) options.continue = token;
-      let page: ListPage<T>;
-      try {
-        page = await abortable(api.list<T>(resource, namespace, options), signal);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const error = toKwError(err);
-        if (token !== undefined && (error.code === 'KW_GONE' || httpStatus(error) === 410)) {
-          this.report(error, 'the list continue token expired; listing again from the start');
-          token = undefined;
-          this.counters.lists++;
-          sink.beginList();
-          continue;
-        }
-        if (error.code === 'KW_TOO_MANY_REQUESTS' || httpStatus(error) === 429) {
-          this.report(error, 'list throttled (429)');
-          this.counters.tooManyRequests++;
-          this.phase = 'backing-off';
-          await this.pause(Math.max(retryAfterMs(error), this.backoff.next()), signal);
-          if (signal.aborted) throw err;
-          this.phase = 'listing';
-          continue;
-        }
-        throw err;
-      }
-      this.healthy();
-      this.counters.listPages++;
-      for (const item of page.items) {
-        if (this.slicer.due()) await this.breathe(signal);
-        if (fill !== undefined) {
-          item.kind ??= fill.kind;
-          item.apiVersion ??= fill.apiVersion;
-        }
-        const applied = sink.listed(item);
-        if (isThenable(applied)) await abortable(applied, signal);
-        this.checkRelist();
-      }
-      resourceVersion = page.resourceVersion;
-      if (page.continue === undefined || page.continue === '') break;
-      token = page.continue;
-    }
-    const ended = sink.endList();
-    if (isThenable(ended)) await abortable(ended, signal);
-    this.checkRelist();
-    this.lastResourceVersion = resourceVersion;
-    this.markSynced();
+    if (page.continue !== undefined && page.continue !== '') return { type: 'page', continue: page.continue };
+    await this.#step({ type: 'initDone', rv: page.resourceVersion }, signal);
+    this.#synced(page.resourceVersion);
+    return { type: 'listed', rv: page.resourceVersion };
   }
 
   /**
-   * One WATCH request. With `streamingList` it first loads the state (ADDED events until the
-   * initial-events-end bookmark), then continues as a normal watch. Returns how it ended: the
-   * server closed it (`ended`) or the watchdog closed it (`idle`); throws on errors.
+   * One WATCH request from `rv`; without `rv`, a streaming list that loads the state (ADDED events
+   * until the initial-events-end bookmark, which moves the state machine on to `watch`), then
+   * continues as a normal watch. Returns how it ended; throws only when stopped.
    */
-  private async watch(resource: ResolvedResource, streamingList: boolean): Promise<WatchEnd> {
-    const stopSignal = this.controller.signal;
-    const { api, namespace, sink, watchTimeoutSeconds } = this.options;
-    const watchController = new AbortController();
-    const onStop = () => watchController.abort(stopSignal.reason);
-    stopSignal.addEventListener('abort', onStop, { once: true });
-    if (stopSignal.aborted) onStop();
+  async #watch(resource: ResolvedResource, rv: string | undefined, resumed: boolean): Promise<Outcome> {
+    const stopSignal = this.signal;
+    const { api, namespace, watchTimeoutSeconds, watchIdleTimeoutMs } = this.#options;
+    const controller = new AbortController();
+    const signal = AbortSignal.any([stopSignal, controller.signal]);
 
     const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
-    const options: WatchOptions = {
-      allowWatchBookmarks: true,
-      timeoutSeconds,
-      signal: watchController.signal,
-      ...this.selectors(),
-    };
-    if (streamingList) {
+    const options: WatchOptions = { allowWatchBookmarks: true, timeoutSeconds, signal, ...this.#requestOptions() };
+    let listing = rv === undefined;
+    if (rv === undefined) {
       options.sendInitialEvents = true;
       options.resourceVersionMatch = 'NotOlderThan';
-      this.phase = 'listing';
-      this.relistRequested = false;
-      sink.beginList();
     } else {
-      if (this.lastResourceVersion !== undefined) options.resourceVersion = this.lastResourceVersion;
-      this.phase = 'watching';
-      if (this.resumeNext) this.counters.rewatches++;
+      options.resourceVersion = rv;
+      if (resumed) this.#stats.counters.rewatches++;
     }
-    this.streamingAttempt = streamingList;
-    this.counters.watches++;
-    this.delivered = false;
-    let initial = streamingList;
+    this.#stats.counters.watches++;
+    let last = rv ?? '';
+    let delivered = false;
+    let idle: WatchIdleError | undefined;
+    const watchdog = new Watchdog({
+      bound: () => idleBoundMs(timeoutSeconds, watchIdleTimeoutMs, this.#bookmarksSeen),
+      onIdle: (quietMs) => {
+        idle = new WatchIdleError(quietMs);
+        controller.abort(idle);
+      },
+      clock: this.#clock,
+    });
+    this.#watchdog = watchdog;
+    watchdog.start();
 
-    // Watchdog: silence is measured from the request (or the last batch applied); time spent
-    // applying a batch (an async store) is not silence. Monotonic: a wall-clock step cannot delay it.
-    let lastActivity = performance.now();
-    let busy = false;
-    let idleMs = 0;
-    let watchdog: ReturnType<typeof setTimeout> | undefined;
-    let armedBound = 0;
-    const checkIdle = () => {
-      if (watchdog !== undefined) clearTimeout(watchdog);
-      watchdog = undefined;
-      armedBound = this.idleBoundMs(timeoutSeconds);
-      this.watchIdleBound = armedBound;
-      if (armedBound === 0) return;
-      const quiet = busy ? 0 : performance.now() - lastActivity;
-      if (quiet >= armedBound) {
-        idleMs = quiet;
-        watchController.abort(new WatchIdleError(quiet));
-      } else {
-        watchdog = setTimeout(checkIdle, armedBound - quiet);
-      }
-    };
-    checkIdle();
-    let opened = false;
-
-    const label = `${resource.resource}${resource.group ? `.${resource.group}` : ''}`;
     let iterator: AsyncIterator<WatchEvent<T>[]> | undefined;
     try {
+      if (listing) await this.#step({ type: 'init' }, signal);
       iterator = api.watch<T>(resource, namespace, options)[Symbol.asyncIterator]();
+      let opened = false;
       for (;;) {
-        const step = await abortable(iterator.next(), watchController.signal);
-        if (step.done) break;
-        lastActivity = performance.now();
+        const batch = await abortable(iterator.next(), signal);
+        if (batch.done) break;
+        watchdog.busy();
         const receivedAt = Date.now();
-        busy = true;
-        if (streamingList && !opened) this.counters.lists++;
+        if (listing && !opened) this.#stats.counters.lists++;
         opened = true;
-        this.healthy();
-        for (const event of step.value) {
-          if (this.slicer.due()) await this.breathe(watchController.signal);
-          let applied: MaybePromise<void>;
-          switch (event.type) {
-            case 'ERROR':
-              throw new WatchStatusError(event.object, label, namespace);
-            case 'BOOKMARK': {
-              this.eventCounts.bookmark++;
-              this.lastBookmarkAt = receivedAt;
-              this.delivered = true;
-              const rv = event.object.metadata?.resourceVersion;
-              if (initial) {
-                if (event.object.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') {
-                  throw streamingUnsupported('a bookmark without the initial-events-end annotation');
-                }
-                const ended = sink.endList();
-                if (isThenable(ended)) await abortable(ended, watchController.signal);
-                this.checkRelist();
-                initial = false;
-                if (rv) this.lastResourceVersion = rv;
-                this.phase = 'watching';
-                this.markSynced();
-              } else {
-                this.bookmarksSeen = true;
-                if (rv) this.lastResourceVersion = rv;
-              }
-              continue;
+        this.#gate.unblock();
+        for (const event of batch.value) {
+          if (this.#slicer.due()) await this.#breathe(signal);
+          const eventRv = event.object.metadata?.resourceVersion;
+          if (event.type === 'BOOKMARK') {
+            this.#stats.events.bookmark++;
+            this.#stats.lastBookmarkAt = receivedAt;
+            delivered = true;
+            if (listing) {
+              if (!endsInitialEvents(event.object))
+                throw streamingIgnored('a bookmark without the initial-events-end annotation');
+              if (eventRv) last = eventRv;
+              await this.#step({ type: 'initDone', rv: last }, signal);
+              listing = false;
+              this.#synced(last);
+              this.#dispatch({ type: 'listed', rv: last });
+            } else {
+              this.#bookmarksSeen = true;
+              if (eventRv) this.#stats.lastResourceVersion = last = eventRv;
             }
-            case 'ADDED':
-              this.eventCounts.added++;
-              applied = initial ? sink.listed(event.object) : sink.changed('ADDED', event.object);
-              break;
-            case 'MODIFIED':
-            case 'DELETED':
-              if (initial) throw streamingUnsupported(`a ${event.type} event`);
-              this.eventCounts[event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
-              applied = sink.changed(event.type, event.object);
-              break;
+            continue;
           }
-          this.lastEventAt = receivedAt;
-          this.delivered = true;
-          if (isThenable(applied)) await abortable(applied, watchController.signal);
-          this.checkRelist();
-          const rv = event.object.metadata?.resourceVersion;
-          if (!initial && rv) this.lastResourceVersion = rv;
+          this.#stats.lastEventAt = receivedAt;
+          delivered = true;
+          const step = stepOf(event, listing);
+          this.#stats.events[event.type === 'ADDED' ? 'added' : event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
+          await this.#step(step, signal);
+          if (!listing && eventRv) this.#stats.lastResourceVersion = last = eventRv;
         }
-        lastActivity = performance.now();
-        busy = false;
-        // The first periodic bookmark shortens the bound: re-arm.
-        if (armedBound !== this.idleBoundMs(timeoutSeconds)) checkIdle();
+        watchdog.done();
       }
-      if (initial) {
+      if (listing) {
         throw new WatchStreamError(
           'KW_NETWORK',
           'the streaming list ended before the initial-events-end bookmark; listing again',
           undefined,
         );
       }
-      this.resumeNext = true;
-      return 'ended';
+      return { type: 'watch-ended', rv: last, delivered };
     } catch (err) {
-      if (idleMs > 0 && !stopSignal.aborted) {
-        this.counters.idleTimeouts++;
-        this.report(new WatchIdleError(idleMs), 'watch idle; resuming');
-        this.resumeNext = !initial;
-        return 'idle';
-      }
-      throw err;
+      if (stopSignal.aborted) throw err;
+      if (idle !== undefined) return { type: 'watch-ended', rv: last, delivered, idle };
+      return this.#failure(err, last, delivered);
     } finally {
-      if (watchdog !== undefined) clearTimeout(watchdog);
-      stopSignal.removeEventListener('abort', onStop);
-      if (!watchController.signal.aborted) watchController.abort();
-      if (iterator?.return !== undefined) {
-        try {
-          iterator.return().catch(() => {});
-        } catch {
-          // an iterator that throws synchronously from return() is already closed
-        }
-      }
+      watchdog.stop();
+      controller.abort();
+      closeQuietly(iterator);
     }
   }
-}
-
-function streamingUnsupported(what: string): WatchStreamError {
-  return new WatchStreamError(
-    'KW_BAD_REQUEST',
-    `the server ignored sendInitialEvents: it sent ${what} before the initial-events-end bookmark`,
-    undefined,
-  );
-}
-
-/** Whether the server rejected a streaming list request (it does not support `sendInitialEvents`). */
-function isRejection(error: KwErrorShape): boolean {
-  const status = httpStatus(error);
-  return error.code === 'KW_BAD_REQUEST' || status === 400 || status === 422;
-}
-
-function retryAfterMs(error: KwErrorShape): number {
-  const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 function apiVersionOf(resource: GroupVersionResource): string {
   return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
-}
-
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts (the promise is left to settle unobserved). */
-export function abortable<V>(promise: Promise<V>, signal: AbortSignal): Promise<V> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<V>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/**
- * Resolves once the monotonic clock (`performance.now()`) has advanced by at least `ms` (a timer
- * that fires early is re-armed, so a `Retry-After` is never cut short; a wall-clock step neither
- * shortens nor stretches the wait), or as soon as `signal` aborts; leaves no timer behind.
- */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const deadline = performance.now() + ms;
-    let timer: ReturnType<typeof setTimeout>;
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const check = () => {
-      const left = deadline - performance.now();
-      if (left > 0) timer = setTimeout(check, left);
-      else done();
-    };
-    timer = setTimeout(check, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -71,7 +71,7 @@ describe('SingleWatcher', () => {
 
   it('selects the object by name on the server, for list and watch', async () => {
     const { api, watcher } = setup({ fieldSelector: 'metadata.namespace=default' });
-    api.watches.push([[errorEvent(400, 'BadRequest')]]);
+    api.watches.push([errorEvent(400, 'BadRequest')]);
     api.lists.push(page([cm('cfg', '3')], '3'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 2);
@@ -81,24 +81,64 @@ describe('SingleWatcher', () => {
     expect(watcher.object?.metadata?.resourceVersion).toBe('3');
   });
 
-  it('passes the current object to onSyncComplete and does not report it as added', async () => {
-    const { api, watcher, changes, onSyncComplete } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], 'hang']);
+  it('passes the current object to onSyncComplete, then hands it to onChange as added once synced', async () => {
+    const order: string[] = [];
+    const { api, watcher } = setup({
+      onSyncComplete: (obj) => {
+        order.push(`sync ${obj?.metadata?.name}@${obj?.metadata?.resourceVersion}`);
+      },
+      onChange: (obj, change) => {
+        order.push(`${change} ${obj.metadata?.name}@${obj.metadata?.resourceVersion}`);
+      },
+    });
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [modified(cm('cfg', '5'))], 'hang']);
     await watcher.waitForSync();
-    expect(onSyncComplete).toHaveBeenCalledWith(
-      expect.objectContaining({ metadata: expect.objectContaining({ name: 'cfg' }) }),
-    );
-    expect(changes).toEqual([]);
+    await tick();
+    expect(order).toEqual(['sync cfg@3', 'added cfg@3', 'modified cfg@5']);
+  });
+
+  it('does not call onChange at sync when the object does not exist', async () => {
+    const { api, watcher, onChange } = setup();
+    api.watches.push([[bookmark('4', true)], 'hang']);
+    await watcher.waitForSync();
+    await tick();
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
+  it('keeps watching while an onChange never settles, and delivers the latest state once a call settles', async () => {
+    let release: () => void = () => {};
+    const changes: string[] = [];
+    const { api, watcher } = setup({
+      onChange: (obj, change) => {
+        changes.push(`${change} ${obj.metadata?.name}@${obj.metadata?.resourceVersion}`);
+        if (changes.length === 1) return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    api.watches.push([
+      [bookmark('1', true)],
+      [added(cm('cfg', '2'))],
+      [modified(cm('cfg', '3'))],
+      [deleted(cm('cfg', '4')), added(cm('cfg', '5')), modified(cm('cfg', '6'))],
+      'hang',
+    ]);
+    await watcher.waitForSync();
+    await tick();
+    expect(changes).toEqual(['added cfg@2']);
+    expect(watcher.object?.metadata?.resourceVersion).toBe('6');
+    expect(watcher.status()).toMatchObject({ phase: 'watching', events: { added: 2, modified: 2, deleted: 1 } });
+    release();
+    await tick();
+    expect(changes).toEqual(['added cfg@2', 'modified cfg@6']);
   });
 
   it('after a relist reports a vanished object as deleted', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
     api.watches.push([[bookmark('9', true)], 'hang']);
     await watcher.waitForSync();
     await tick(1000);
-    expect(changes).toEqual(['deleted cfg@3']);
+    expect(changes).toEqual(['added cfg@3', 'deleted cfg@3']);
     expect(watcher.object).toBeUndefined();
     expect(watcher.status().relists).toBe(1);
   });
@@ -106,15 +146,15 @@ describe('SingleWatcher', () => {
   it('after a relist reports a changed object as modified and an unchanged one not at all', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [errorEvent(410, 'Expired')]]);
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
+    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], errorEvent(410, 'Expired')]);
     api.watches.push([[added(cm('cfg', '10'))], [bookmark('11', true)], 'hang']);
     await watcher.waitForSync();
     await tick(5000);
-    expect(changes).toEqual(['modified cfg@10']);
+    expect(changes).toEqual(['added cfg@3', 'modified cfg@10']);
   });
 
-  it('awaits an async onChange before applying the next change and reports failures as KW_CALLBACK', async () => {
+  it('never re-enters an async onChange: the next change waits until it settles; failures are KW_CALLBACK', async () => {
     const order: string[] = [];
     const { api, watcher, onError } = setup({
       onChange: async (_obj, change) => {

@@ -145,7 +145,7 @@ describe('Watcher: initial state', () => {
     const { api, watcher, onError } = setup({ listMode: 'auto' });
     api.watches.push(
       [new FakeApiError('KW_BAD_REQUEST', 400, 'watch')],
-      [[modified(cm('a', '2')), errorEvent(410, 'Expired')]],
+      [[modified(cm('a', '2'))], errorEvent(410, 'Expired')],
     );
     api.lists.push(page([cm('a', '1')], '10'), page([cm('a', '3')], '30'));
     await watcher.waitForSync();
@@ -198,18 +198,19 @@ describe('Watcher: recovery', () => {
     expect(api.callsOf('watch')[1]?.options.resourceVersion).toBe('12');
   });
 
-  it('relists on an ERROR 410 event and reconciles the store in place (mark and sweep)', async () => {
+  it('relists on an ERROR 410 event and commits only the diff in one store.replace call', async () => {
     const { api, store, watcher, onChange } = setup({ debounceMs: 100 });
     api.lists.push(page([cm('a', '1'), cm('b', '2'), cm('c', '3')], '3'));
-    api.watches.push([[modified(cm('a', '4'))], [errorEvent(410, 'Expired')]]);
+    api.watches.push([[modified(cm('a', '4'))], errorEvent(410, 'Expired')]);
     api.lists.push(page([cm('a', '4'), cm('b', '5'), cm('d', '6')], '6'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 2);
     expect(api.callsOf('watch')[1]?.options.resourceVersion).toBe('6');
     expect(store.versions()).toEqual({ 'default/a': '4', 'default/b': '5', 'default/d': '6' });
-    expect(store.ops.slice(3)).toEqual(['update default/a', 'update default/b', 'add default/d', 'delete default/c']);
+    expect(store.ops.slice(3)).toEqual(['update default/a', 'replace +2 -1']);
     await tick(100);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      added: 1,
       created: 1,
       modified: 2,
       deleted: 1,
@@ -480,6 +481,7 @@ describe('Watcher: store writes and onChange', () => {
     expect(onChange).not.toHaveBeenCalled();
     await tick(1);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      added: 2,
       created: 2,
       modified: 1,
       deleted: 1,
@@ -504,7 +506,13 @@ describe('Watcher: store writes and onChange', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     watcher.start();
     await tick(10);
-    expect(onChange).toHaveBeenCalledWith(watcher.store, { created: 1, modified: 0, deleted: 0, isInitialSync: true });
+    expect(onChange).toHaveBeenCalledWith(watcher.store, {
+      added: 1,
+      created: 1,
+      modified: 0,
+      deleted: 0,
+      isInitialSync: true,
+    });
     await tick(1000);
     await watcher.waitForSync();
   });
@@ -548,7 +556,13 @@ describe('Watcher: store writes and onChange', () => {
     release();
     await tick(0);
     expect(onChange).toHaveBeenCalledTimes(2);
-    expect(onChange.mock.calls[1]?.[1]).toEqual({ created: 4, modified: 0, deleted: 0, isInitialSync: false });
+    expect(onChange.mock.calls[1]?.[1]).toEqual({
+      added: 4,
+      created: 4,
+      modified: 0,
+      deleted: 0,
+      isInitialSync: false,
+    });
     release();
     expect(maxActive).toBe(1);
   });
@@ -567,6 +581,7 @@ describe('Watcher: store writes and onChange', () => {
     await tick(10);
     expect(store.versions()).toEqual({ 'default/b': '3' });
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      added: 1,
       created: 1,
       modified: 0,
       deleted: 1,
@@ -594,7 +609,13 @@ describe('Watcher: store writes and onChange', () => {
     expect(await store.size()).toBe(2);
     await tick(10);
     expect(store.versions()).toEqual({ 'default/b': '2' });
-    expect(onChange).toHaveBeenCalledWith(store, { created: 0, modified: 0, deleted: 1, isInitialSync: false });
+    expect(onChange).toHaveBeenCalledWith(store, {
+      added: 0,
+      created: 0,
+      modified: 0,
+      deleted: 1,
+      isInitialSync: false,
+    });
   });
 
   it('reports an object without a name and keeps going', async () => {
@@ -617,6 +638,94 @@ describe('Watcher: store writes and onChange', () => {
         fieldSelector: 'metadata.name!=x',
       });
     }
+  });
+});
+
+describe('Watcher: sync and relist semantics', () => {
+  it('with callOnChangeDuringSync delivers the last batch of a sync that ends inside one debounce window', async () => {
+    const { api, watcher, onChange } = setup({ callOnChangeDuringSync: true });
+    api.lists.push(page([cm('a', '1'), cm('b', '2'), cm('c', '3')], '3'));
+    api.watches.push([{ sleepMs: 100 }, [added(cm('d', '4'))], 'hang']);
+    await watcher.waitForSync();
+    await tick(2000);
+    expect(onChange.mock.calls.map(([, stats]) => stats)).toEqual([
+      { added: 3, created: 3, modified: 0, deleted: 0, isInitialSync: true },
+      { added: 1, created: 1, modified: 0, deleted: 0, isInitialSync: false },
+    ]);
+  });
+
+  it('reconciles a store that already holds objects: the first listing deletes what the server no longer has', async () => {
+    const store = new FakeStore();
+    for (const obj of [cm('a', '1'), cm('gone', '2'), cm('b', '3')]) store.add(obj, ['']);
+    const { api, watcher, onChange, onSyncComplete } = setup({ store, callOnChangeDuringSync: true, debounceMs: 10 });
+    api.lists.push(page([cm('a', '1'), cm('b', '5'), cm('c', '6')], '6'));
+    const events = watcher.events();
+    await watcher.waitForSync();
+    await tick(10);
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '5', 'default/c': '6' });
+    expect(onSyncComplete).toHaveBeenCalledExactlyOnceWith(store, 3);
+    expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      added: 1,
+      created: 1,
+      modified: 1,
+      deleted: 1,
+      isInitialSync: true,
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { value } = await events.next();
+      seen.push(`${value?.type} ${value?.object.metadata?.name}`);
+    }
+    expect(seen).toEqual(['modified b', 'added c', 'deleted gone']);
+  });
+
+  it('never calls onChange while a relist is applied in place; afterwards once, with the relist’s changes', async () => {
+    const store = new FakeStore({ replace: false });
+    const { api, watcher, onChange } = setup({ store, debounceMs: 10 });
+    const seenByOnChange: Array<Record<string, string | undefined>> = [];
+    onChange.mockImplementation(() => {
+      seenByOnChange.push(store.versions());
+    });
+    api.lists.push(page([cm('a', '1'), cm('b', '2'), cm('c', '3')], '3'));
+    api.watches.push([[modified(cm('a', '4'))], errorEvent(410, 'Expired')]);
+    api.lists.push(page([cm('a', '4'), cm('b', '5'), cm('d', '6')], '6'));
+    await watcher.waitForSync();
+    const update = store.update.bind(store);
+    store.update = (obj, keys) =>
+      obj.metadata?.name === 'b'
+        ? new Promise<undefined>((resolve) => setTimeout(() => resolve(update(obj, keys) as undefined), 100))
+        : update(obj, keys);
+    await tick(50);
+    expect(watcher.status().relists).toBe(1);
+    expect(onChange).not.toHaveBeenCalled();
+    await tick(200);
+    expect(seenByOnChange).toEqual([{ 'default/a': '4', 'default/b': '5', 'default/d': '6' }]);
+    expect(onChange.mock.calls[0]?.[1]).toEqual({
+      added: 1,
+      created: 1,
+      modified: 2,
+      deleted: 1,
+      isInitialSync: false,
+    });
+    expect(watcher.status().relistsInPlace).toBe(1);
+  });
+
+  it('reads the defaults: onChange 500 ms after the last change, and at most 5 s after the first under churn', async () => {
+    expect(WATCHER_DEFAULTS).toMatchObject({ debounceMs: 500, maxWaitMs: 5000 });
+    const { api, watcher, onChange } = setup({ debounceMs: undefined as never, maxWaitMs: undefined as never });
+    api.lists.push(page([], '1'));
+    const churn = Array.from({ length: 20 }, (_, i) => [{ sleepMs: 400 }, [modified(cm('a', String(10 + i)))]]).flat();
+    api.watches.push([[added(cm('q', '2'))], { sleepMs: 1000 }, ...(churn as never[]), 'hang']);
+    await watcher.waitForSync();
+    await tick(499);
+    expect(onChange).not.toHaveBeenCalled();
+    await tick(1);
+    expect(onChange).toHaveBeenCalledOnce();
+    // Churn every 400 ms from t=1400: the debounce never elapses, maxWaitMs bounds the wait.
+    await tick(1400 + 4999 - 500);
+    expect(onChange).toHaveBeenCalledOnce();
+    await tick(1);
+    expect(onChange).toHaveBeenCalledTimes(2);
   });
 });
 
@@ -652,7 +761,7 @@ describe('Watcher: events()', () => {
   it('reports deletes found by a relist with a metadata-only object', async () => {
     const { api, watcher } = setup();
     api.lists.push(page([cm('a', '1'), cm('b', '2')], '2'));
-    api.watches.push([[errorEvent(410, 'Expired')]]);
+    api.watches.push([errorEvent(410, 'Expired')]);
     api.lists.push(page([cm('a', '1')], '5'));
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     await watcher.waitForSync();
@@ -793,6 +902,7 @@ describe('Watcher: faults in the store, the key extractor and the logger', () =>
       expect(store.versions()).toEqual({ 'default/b': '2' });
       expect((await store.get(['web'])).map((o) => o.metadata?.name)).toEqual(['b']);
       expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+        added: 0,
         created: 0,
         modified: 0,
         deleted: 1,
@@ -811,7 +921,13 @@ describe('Watcher: faults in the store, the key extractor and the logger', () =>
       await tick(1010);
       expect(store.versions()).toEqual({ 'default/a': '4', 'default/b': '2' });
       expect((await store.get(['api'])).map((o) => o.metadata?.name)).toEqual(['a']);
-      expect(onChange).toHaveBeenLastCalledWith(store, { created: 1, modified: 0, deleted: 0, isInitialSync: false });
+      expect(onChange).toHaveBeenLastCalledWith(store, {
+        added: 1,
+        created: 1,
+        modified: 0,
+        deleted: 0,
+        isInitialSync: false,
+      });
       expect(await events.next()).toMatchObject({ done: false, value: { type: 'added' } });
       expect(onError).toHaveBeenCalledOnce();
       expect(watcher.status().relists).toBe(0);
@@ -963,6 +1079,7 @@ describe('Watcher: wall-clock steps', () => {
     vi.setSystemTime(Date.now() - HOUR);
     await tick(100);
     expect(onChange).toHaveBeenCalledExactlyOnceWith(store, {
+      added: 1,
       created: 1,
       modified: 0,
       deleted: 0,
@@ -994,6 +1111,8 @@ describe('Watcher: configuration', () => {
     ['maxWaitMs', { debounceMs: 1000, maxWaitMs: 500 }],
     ['pageSize', { pageSize: 0 }],
     ['pageSize', { pageSize: 1.5 }],
+    ['maxAtomicDiff', { maxAtomicDiff: -1 }],
+    ['maxAtomicDiff', { maxAtomicDiff: 2.5 }],
     ['listMode', { listMode: 'fast' }],
     ['metadataOnly', { metadataOnly: true, keys: new FakeKeys({ metadataOnly: false }) }],
     ['namespace', { namespace: 'Bad_NS' }],

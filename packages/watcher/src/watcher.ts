@@ -1,7 +1,6 @@
 import type {
   ChangeCallback,
   ChangeStats,
-  KeyExtractor,
   KubeObject,
   MaybePromise,
   ObjectId,
@@ -10,143 +9,98 @@ import type {
   WatcherConfig,
   WatcherStatus,
 } from '@kw/types';
-import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-events';
-import {
-  boolean,
-  number,
-  optionalFunction,
-  requiredFunction,
-  show,
-  type TargetSettings,
-  targetSettings,
-} from './config';
-import { Debouncer, isThenable } from './debouncer';
-import { WATCHER_DEFAULTS } from './defaults';
-import { CallbackError, InvalidConfigError, KeyExtractionError, toKwError } from './errors';
-import { abortable, ListWatch, type ListWatchSink } from './list-watch';
-import { objectId, tombstone } from './object-id';
-import { TimeSlicer } from './time-slice';
+import { abortable } from './abort';
+import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-event-queue';
+import { Debouncer } from './debouncer';
+import { CallbackError, InvalidConfigError } from './errors';
+import { ListWatch } from './list-watch';
+import { isThenable } from './maybe-promise';
+import { show, type TargetSettings, watcherSettings } from './options';
+import { StoreWriter } from './store-writer';
 
-const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
+/** Changes counted since the last `onChange` call. */
+interface Counts {
+  added: number;
+  modified: number;
+  deleted: number;
+}
+
+const none = (): Counts => ({ added: 0, modified: 0, deleted: 0 });
+const total = (c: Counts): number => c.added + c.modified + c.deleted;
 
 /**
  * Keeps a {@link Store} equal to a Kubernetes collection: lists it, watches it, and recovers from
  * every failure (see the README's recovery table). Construction validates the whole configuration
  * and throws `InvalidConfigError`; nothing runs until `start()` (or `waitForSync()`).
  *
- * Per object it applies the client-side field selector (`keys.matches`; an update that stops
- * matching deletes, one that starts matching adds), removes ignored fields (`keys.filterFields`),
- * extracts index keys and writes the store, skipping updates whose resourceVersion did not change.
- * It remembers only `identity → resourceVersion` of stored objects, so a relist reconciles the
- * store in place (mark and sweep) without a second copy of the objects.
- *
- * A failed store write is reported, not recorded, and triggers a relist after backoff; an object
- * whose new version cannot be indexed is removed from the store (and reported) until one can.
+ * Its {@link StoreWriter} applies the client-side field selector, removes ignored fields, extracts
+ * index keys and writes the store; a relist is committed in one `store.replace` call when the store
+ * has one. `onChange` (debounced) and `events()` see changes only once they are in the store, and
+ * never while a relist is half-applied.
  */
 export class Watcher<T extends KubeObject = KubeObject> {
-  private readonly settings: TargetSettings;
-  private readonly keys: KeyExtractor<T>;
-  private readonly storeRef: Store<T>;
-  private readonly onChange: ChangeCallback<T>;
-  private readonly onSyncComplete: SyncCompleteCallback<T> | undefined;
-  private readonly callOnChangeDuringSync: boolean;
-  private readonly listWatch: ListWatch<T>;
-  private readonly debouncer: Debouncer;
-  private readonly known = new Map<ObjectId, string>();
-  private readonly subscribers = new Set<ChangeEventQueue<T>>();
-  /**
-   * Identities the current listing contained, for the sweep at its end; `null` while a listing runs
-   * that started with nothing known (everything known then was listed: no sweep, no set).
-   */
-  private seen: Set<ObjectId> | null | undefined;
-  private initialSyncDone = false;
-  private stopping: Promise<void> | undefined;
-  private pending = { created: 0, modified: 0, deleted: 0 };
+  readonly #settings: TargetSettings;
+  readonly #store: Store<T>;
+  readonly #onChange: ChangeCallback<T>;
+  readonly #onSyncComplete: SyncCompleteCallback<T> | undefined;
+  readonly #callOnChangeDuringSync: boolean;
+  readonly #listWatch: ListWatch<T>;
+  readonly #writer: StoreWriter<T>;
+  readonly #debouncer: Debouncer;
+  readonly #subscribers = new Set<ChangeEventQueue<T>>();
+  #initialSyncDone = false;
+  #stopping: Promise<void> | undefined;
+  #pending = none();
+  /** The initial sync's last batch, sealed when the sync ended, still to be delivered with `isInitialSync: true`. */
+  #syncBatch: Counts | undefined;
 
   constructor(config: WatcherConfig<T>) {
-    this.settings = targetSettings(config, 'Watcher');
-    this.keys = checkKeys(config.keys) as KeyExtractor<T>;
-    this.storeRef = checkStore(config.store) as Store<T>;
-    requiredFunction('onChange', config.onChange);
-    this.onChange = config.onChange;
-    this.onSyncComplete = optionalFunction('onSyncComplete', config.onSyncComplete) as
-      | SyncCompleteCallback<T>
-      | undefined;
-    const debounceMs = number('debounceMs', config.debounceMs, WATCHER_DEFAULTS.debounceMs, { min: 0 });
-    const maxWaitMs = number('maxWaitMs', config.maxWaitMs, Math.max(WATCHER_DEFAULTS.maxWaitMs, debounceMs), {
-      min: 0,
+    const settings = watcherSettings(config);
+    this.#settings = settings;
+    this.#store = config.store;
+    this.#onChange = config.onChange;
+    this.#onSyncComplete = config.onSyncComplete;
+    this.#callOnChangeDuringSync = settings.callOnChangeDuringSync;
+    this.#debouncer = new Debouncer({
+      debounceMs: settings.debounceMs,
+      maxWaitMs: settings.maxWaitMs,
+      run: this.#flush,
+      onError: (err) => this.#listWatch.report(new CallbackError('onChange', err), 'onChange failed'),
     });
-    if (maxWaitMs < debounceMs) {
-      throw new InvalidConfigError(
-        'maxWaitMs',
-        `${maxWaitMs} is less than debounceMs ${debounceMs} — maxWaitMs bounds the debounce, so it must be ≥ debounceMs`,
-        maxWaitMs,
-      );
-    }
-    this.callOnChangeDuringSync = boolean(
-      'callOnChangeDuringSync',
-      config.callOnChangeDuringSync,
-      WATCHER_DEFAULTS.callOnChangeDuringSync,
-    );
-    const pageSize = number('pageSize', config.pageSize, WATCHER_DEFAULTS.pageSize, { min: 1, integer: true });
-    const listMode = config.listMode ?? WATCHER_DEFAULTS.listMode;
-    if (!LIST_MODES.includes(listMode)) {
-      throw new InvalidConfigError(
-        'listMode',
-        `expected one of ${LIST_MODES.join(', ')}, got ${show(listMode)}`,
-        listMode,
-      );
-    }
-    const metadataOnly = boolean('metadataOnly', config.metadataOnly, WATCHER_DEFAULTS.metadataOnly);
-    if (metadataOnly && !this.keys.metadataOnly) {
-      throw new InvalidConfigError(
-        'metadataOnly',
-        `true needs keys.metadataOnly, but the indexer reads more than metadata (indexBy ${show(this.keys.indexBy)}, or its ignoreFields / fieldSelector) — index only metadata.* fields or drop metadataOnly`,
-        metadataOnly,
-      );
-    }
-
-    this.debouncer = new Debouncer({
-      debounceMs,
-      maxWaitMs,
-      run: this.flush,
-      onError: (err) => this.listWatch.report(new CallbackError('onChange', err), 'onChange failed'),
-    });
-    const sink: ListWatchSink<T> = {
-      beginList: () => {
-        this.seen = this.known.size === 0 ? null : new Set();
-      },
-      listed: (obj) => this.upsert(obj),
-      endList: () => this.endList(),
-      changed: (type, obj) => (type === 'DELETED' ? this.remove(obj) : this.upsert(obj)),
-    };
-    this.listWatch = new ListWatch<T>({
-      ...this.settings,
-      listMode,
-      pageSize,
-      metadataOnly,
-      sink,
+    this.#listWatch = new ListWatch<T>({
+      ...settings,
+      sink: { apply: (step) => this.#writer.apply(step) },
       checkResolved: (resource) =>
-        resource.namespaced || this.settings.namespace === undefined
+        resource.namespaced || settings.namespace === undefined
           ? undefined
           : new InvalidConfigError(
               'namespace',
-              `${show(this.settings.namespace)} was given but ${resource.resource} is cluster-scoped — omit namespace`,
-              this.settings.namespace,
+              `${show(settings.namespace)} was given but ${resource.resource} is cluster-scoped — omit namespace`,
+              settings.namespace,
             ),
     });
-    this.settings.signal?.addEventListener('abort', this.onAbort, { once: true });
-    if (this.settings.signal?.aborted) void this.stop();
+    this.#writer = new StoreWriter<T>({
+      store: this.#store,
+      keys: config.keys,
+      maxAtomicDiff: settings.maxAtomicDiff,
+      report: (error, message) => this.#listWatch.report(error, message),
+      changed: this.#changed,
+      listed: this.#listed,
+      resource: () => this.#listWatch.resource,
+      signal: this.#listWatch.signal,
+    });
+    settings.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (settings.signal?.aborted) void this.stop();
   }
 
   /** The store this watcher writes. */
   get store(): Store<T> {
-    return this.storeRef;
+    return this.#store;
   }
 
   /** Begins listing and watching in the background. Idempotent; a no-op once stopped. */
   start(): void {
-    if (this.stopping === undefined) this.listWatch.start();
+    if (this.#stopping === undefined) this.#listWatch.start();
   }
 
   /**
@@ -156,17 +110,17 @@ export class Watcher<T extends KubeObject = KubeObject> {
    * background, so a later call may resolve — or with `KW_ABORTED` when stopped or `signal` aborts.
    */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    return this.listWatch.waitForSync(signal);
+    return this.#listWatch.waitForSync(signal);
   }
 
   /** Whether the initial state is in the store. Stays true once reached (see `status().phase` for health). */
   isSynced(): boolean {
-    return this.listWatch.isSynced();
+    return this.#listWatch.isSynced();
   }
 
   /** A snapshot of phase, counters and recovery state, for logs, metrics and readiness probes (see the README's Status table). */
   status(): WatcherStatus {
-    return this.listWatch.status();
+    return { ...this.#listWatch.status(), relistsInPlace: this.#writer.relistsInPlace };
   }
 
   /**
@@ -176,213 +130,73 @@ export class Watcher<T extends KubeObject = KubeObject> {
    * when `signal` aborts, or when the loop breaks.
    */
   events(options: ChangeEventsOptions = {}): AsyncIterableIterator<ChangeEvent<T>> {
-    const queue: ChangeEventQueue<T> = new ChangeEventQueue<T>(() => this.subscribers.delete(queue));
-    if (this.stopping !== undefined) {
+    const queue: ChangeEventQueue<T> = new ChangeEventQueue<T>(() => this.#subscribers.delete(queue));
+    if (this.#stopping !== undefined) {
       queue.end();
       return queue;
     }
-    this.subscribers.add(queue);
+    this.#subscribers.add(queue);
     if (options.signal !== undefined) queue.bindSignal(options.signal);
     return queue;
   }
 
   /** Stops everything: in-flight requests, timers, pending `onChange`, event iterators. Resolves when the loop has ended. */
   stop(): Promise<void> {
-    if (this.stopping === undefined) {
-      this.settings.signal?.removeEventListener('abort', this.onAbort);
-      this.debouncer.stop();
-      for (const queue of [...this.subscribers]) queue.end();
-      this.stopping = this.listWatch.stop();
+    if (this.#stopping === undefined) {
+      this.#settings.signal?.removeEventListener('abort', this.#onAbort);
+      this.#debouncer.stop();
+      for (const queue of [...this.#subscribers]) queue.end();
+      this.#stopping = this.#listWatch.stop();
     }
-    return this.stopping;
+    return this.#stopping;
   }
 
-  private readonly onAbort = (): void => {
+  readonly #onAbort = (): void => {
     void this.stop();
   };
 
-  private upsert(obj: T): MaybePromise<void> {
-    let id: ObjectId;
-    try {
-      id = objectId(obj);
-    } catch (err) {
-      this.listWatch.report(toKwError(err), 'skipped an object');
-      return;
-    }
-    this.seen?.add(id);
-    const rv = obj.metadata?.resourceVersion ?? '';
-    const prev = this.known.get(id);
-    if (prev !== undefined && prev === rv && rv !== '') return;
-    let keys: string[];
-    let stored: T;
-    let method: KeyExtractionError['method'] = 'matches';
-    try {
-      if (!this.keys.matches(obj)) return prev === undefined ? undefined : this.removeKnown(id, obj);
-      method = 'extractKeys';
-      keys = this.keys.extractKeys(obj);
-      method = 'filterFields';
-      stored = this.keys.filterFields(obj);
-    } catch (err) {
-      const error = new KeyExtractionError(id, method, this.expressionOf(method, err), obj, err);
-      this.listWatch.report(error, `${prev === undefined ? 'skipped' : 'removed'} ${id}: it could not be indexed`);
-      // A stale copy under its old keys would be wrong: remove it until a version can be indexed.
-      return prev === undefined ? undefined : this.removeKnown(id, obj);
-    }
-    const created = prev === undefined;
-    let written: MaybePromise<void>;
-    try {
-      written = created ? this.storeRef.add(stored, keys) : this.storeRef.update(stored, keys);
-    } catch (err) {
-      this.writeFailed(err, `store write of ${id} failed`);
-      return;
-    }
-    if (isThenable(written)) {
-      return written.then(
-        () => this.recordUpsert(id, rv, created, stored),
-        (err: unknown) => this.writeFailed(err, `store write of ${id} failed`),
-      );
-    }
-    this.recordUpsert(id, rv, created, stored);
-  }
-
-  private recordUpsert(id: ObjectId, rv: string, created: boolean, obj: T): void {
-    this.known.set(id, rv);
-    if (created) this.pending.created++;
-    else this.pending.modified++;
-    this.changed(id, created ? 'added' : 'modified', obj);
-  }
-
-  private remove(obj: T): MaybePromise<void> {
-    let id: ObjectId;
-    try {
-      id = objectId(obj);
-    } catch (err) {
-      this.listWatch.report(toKwError(err), 'skipped an object');
-      return;
-    }
-    if (!this.known.has(id)) return;
-    return this.removeKnown(id, obj);
-  }
-
-  private removeKnown(id: ObjectId, obj: T): MaybePromise<void> {
-    let removed: MaybePromise<boolean>;
-    try {
-      removed = this.storeRef.delete(obj);
-    } catch (err) {
-      this.writeFailed(err, `store delete of ${id} failed`);
-      return;
-    }
-    if (isThenable(removed)) {
-      return removed.then(
-        () => this.recordDelete(id, obj),
-        (err: unknown) => this.writeFailed(err, `store delete of ${id} failed`),
-      );
-    }
-    this.recordDelete(id, obj);
-  }
-
-  /** The store did not take a change: report it, leave `known` as it was, and relist (after backoff) so the store converges. */
-  private writeFailed(err: unknown, message: string): void {
-    this.listWatch.report(toKwError(err), `${message}; relisting`);
-    this.listWatch.requestRelist();
-  }
-
-  /** The expression a failed `keys` method was evaluating, for error messages. */
-  private expressionOf(method: KeyExtractionError['method'], err: unknown): string {
-    const expression = (err as { expression?: unknown } | null | undefined)?.expression;
-    if (typeof expression === 'string') return show(expression);
-    if (method === 'extractKeys') return `indexBy ${show(this.keys.indexBy)}`;
-    return method === 'matches' ? 'the field selector' : 'ignoreFields';
-  }
-
-  private recordDelete(id: ObjectId, obj: T): void {
-    this.known.delete(id);
-    this.pending.deleted++;
-    this.changed(id, 'deleted', obj);
-  }
-
-  private changed(id: ObjectId, type: ChangeType, obj: T): void {
-    if (this.initialSyncDone || this.callOnChangeDuringSync) this.debouncer.trigger();
-    for (const queue of this.subscribers) queue.push(id, type, obj);
-  }
-
-  /** Sweeps what the listing did not contain; the first time, hands over to `onSyncComplete`. */
-  private async endList(): Promise<void> {
-    const seen = this.seen;
-    this.seen = undefined;
-    if (seen !== null) {
-      const slicer = new TimeSlicer();
-      for (const [id, rv] of this.known) {
-        if (slicer.due()) {
-          await slicer.yield();
-          if (this.listWatch.signal.aborted) return;
-        }
-        if (seen?.has(id)) continue;
-        const removed = this.removeKnown(id, tombstone<T>(id, rv, this.listWatch.resource));
-        if (isThenable(removed)) await removed;
-      }
-    }
-    // A failed write ends this listing: hand over to onSyncComplete after the relist.
-    if (this.initialSyncDone || this.listWatch.relistPending) return;
-    this.initialSyncDone = true;
-    this.debouncer.cancel();
-    this.pending = { created: 0, modified: 0, deleted: 0 };
-    if (this.onSyncComplete === undefined) return;
-    try {
-      const done = this.onSyncComplete(this.storeRef, this.known.size);
-      if (isThenable(done)) await abortable(done, this.listWatch.signal);
-    } catch (err) {
-      if (this.listWatch.signal.aborted) throw err;
-      this.listWatch.report(new CallbackError('onSyncComplete', err), 'onSyncComplete failed');
-    }
-  }
-
-  private readonly flush = (): MaybePromise<void> => {
-    const { created, modified, deleted } = this.pending;
-    this.pending = { created: 0, modified: 0, deleted: 0 };
-    if (created + modified + deleted === 0) return;
-    const stats: ChangeStats = { created, modified, deleted, isInitialSync: !this.initialSyncDone };
-    return this.onChange(this.storeRef, stats);
+  readonly #changed = (id: ObjectId, type: ChangeType, obj: T): void => {
+    this.#pending[type]++;
+    if (this.#initialSyncDone || this.#callOnChangeDuringSync) this.#debouncer.trigger();
+    for (const queue of this.#subscribers) queue.push(id, type, obj);
   };
-}
 
-function checkKeys(keys: unknown): KeyExtractor {
-  const k = keys as Partial<KeyExtractor> | null | undefined;
-  if (k === null || typeof k !== 'object') {
-    throw new InvalidConfigError(
-      'keys',
-      `expected a KeyExtractor, got ${show(keys)} — pass new Indexer({ indexBy: [...] }) from @kw/indexer`,
-      keys,
-    );
-  }
-  if (!Array.isArray(k.indexBy) || k.indexBy.length === 0) {
-    throw new InvalidConfigError(
-      'keys.indexBy',
-      `expected at least one index expression, got ${show(k.indexBy)} — e.g. ['metadata.namespace', 'metadata.name']`,
-      k.indexBy,
-    );
-  }
-  for (const method of ['extractKeys', 'filterFields', 'matches'] as const) {
-    if (typeof k[method] !== 'function') {
-      throw new InvalidConfigError(`keys.${method}`, `expected a function, got ${show(k[method])}`, k[method]);
+  /** A listing is in the store; the first time, seals the sync's changes and hands over to `onSyncComplete`. */
+  readonly #listed = async (first: boolean): Promise<void> => {
+    // A flush deferred while a relist was half-applied runs now.
+    if (!first) {
+      if (total(this.#pending) > 0 || this.#syncBatch !== undefined) this.#debouncer.trigger();
+      return;
     }
-  }
-  return k as KeyExtractor;
-}
+    this.#initialSyncDone = true;
+    // The sync's last batch is still delivered (with isInitialSync) when asked for; otherwise dropped.
+    if (this.#callOnChangeDuringSync && total(this.#pending) > 0) this.#syncBatch = this.#pending;
+    this.#pending = none();
+    if (this.#onSyncComplete === undefined) return;
+    try {
+      const done = this.#onSyncComplete(this.#store, this.#writer.size);
+      if (isThenable(done)) await abortable(done, this.#listWatch.signal);
+    } catch (err) {
+      if (this.#listWatch.signal.aborted) throw err;
+      this.#listWatch.report(new CallbackError('onSyncComplete', err), 'onSyncComplete failed');
+    }
+  };
 
-function checkStore(store: unknown): Store {
-  const s = store as Partial<Store> | null | undefined;
-  if (s === null || typeof s !== 'object') {
-    throw new InvalidConfigError(
-      'store',
-      `expected a Store, got ${show(store)} — pass new MemoryStore() from @kw/store-memory`,
-      store,
-    );
-  }
-  for (const method of ['add', 'update', 'delete'] as const) {
-    if (typeof s[method] !== 'function') {
-      throw new InvalidConfigError(`store.${method}`, `expected a function, got ${show(s[method])}`, s[method]);
+  readonly #flush = (): MaybePromise<void> => {
+    // Never while a relist is half-applied: the writer's end of the relist triggers again.
+    if (this.#writer.midRelist) return;
+    let counts = this.#pending;
+    let isInitialSync = !this.#initialSyncDone;
+    if (this.#syncBatch !== undefined) {
+      counts = this.#syncBatch;
+      this.#syncBatch = undefined;
+      isInitialSync = true;
+      if (total(this.#pending) > 0) this.#debouncer.trigger();
+    } else {
+      this.#pending = none();
     }
-  }
-  return s as Store;
+    if (total(counts) === 0) return;
+    const stats: ChangeStats = { ...counts, created: counts.added, isInitialSync };
+    return this.#onChange(this.#store, stats);
+  };
 }

@@ -1,6 +1,5 @@
 import type {
   ApiErrorShape,
-  ApiStatus,
   KeyExtractor,
   KubeApi,
   KubeObject,
@@ -10,6 +9,7 @@ import type {
   ObjectId,
   ResolvedResource,
   Store,
+  StoreDiff,
   WatchEvent,
   WatchOptions,
 } from '@kw/types';
@@ -52,8 +52,8 @@ export class FakeApiError extends Error implements ApiErrorShape {
   readonly apiStatus = undefined;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: KwErrorCode, status: number, verb = 'list', retryAfterSeconds?: number) {
-    super(`${verb} failed: ${code} (${status})`);
+  constructor(code: KwErrorCode, status: number, verb = 'list', retryAfterSeconds?: number, reason?: string) {
+    super(`${verb} failed: ${code} (${status}${reason === undefined ? '' : ` ${reason}`})`);
     this.code = code;
     this.status = status;
     this.verb = verb;
@@ -74,10 +74,9 @@ export const bookmark = (rv: string, initialEventsEnd = false): WatchEvent => ({
       : { resourceVersion: rv },
   },
 });
-export const errorEvent = (code: number, reason: string): WatchEvent => ({
-  type: 'ERROR',
-  object: { kind: 'Status', status: 'Failure', code, reason, message: `fake ${reason}` } satisfies ApiStatus,
-});
+/** A watch `ERROR` event as the client throws it: a typed error (`KW_GONE` for 410, `KW_BAD_REQUEST` for 400). */
+export const errorEvent = (status: 400 | 410, reason: string): FakeApiError =>
+  new FakeApiError(status === 410 ? 'KW_GONE' : 'KW_BAD_REQUEST', status, 'watch', undefined, reason);
 
 /** A watch script step: a batch of events, an error to throw, a pause (fake-timer aware), or hang until aborted. */
 export type WatchStep = WatchEvent[] | Error | { sleepMs: number } | 'hang';
@@ -186,11 +185,27 @@ export function page(items: TestObject[], resourceVersion: string, continueToken
   return p;
 }
 
-/** A Map-backed store recording writes; `async: true` makes every write return a promise. */
+/**
+ * A Map-backed store recording writes; `async: true` makes every write return a promise;
+ * `replace: false` leaves out the optional `replace` (the watcher then relists in place).
+ */
 export class FakeStore<T extends KubeObject = TestObject> implements Store<T> {
   readonly objects = new Map<ObjectId, { obj: T; keys: readonly string[] }>();
   readonly ops: string[] = [];
-  constructor(private readonly options: { async?: boolean } = {}) {}
+  /** The diffs `replace` was called with. */
+  readonly replaced: StoreDiff<T>[] = [];
+  replace?: (diff: StoreDiff<T>) => void | Promise<void>;
+  constructor(private readonly options: { async?: boolean; replace?: boolean } = {}) {
+    if (options.replace !== false) {
+      this.replace = (diff) => {
+        this.replaced.push(diff);
+        this.ops.push(`replace +${diff.upserts.length} -${diff.deletes.length}`);
+        for (const { obj, keys } of diff.upserts) this.objects.set(this.id(obj), { obj, keys });
+        for (const obj of diff.deletes) this.objects.delete(this.id(obj));
+        return this.done(undefined);
+      };
+    }
+  }
 
   private id(obj: T): ObjectId {
     const m = obj.metadata ?? {};

@@ -156,6 +156,15 @@ describe('kw errors', () => {
     );
   });
 
+  it("exits 2 printing the server's message for a label selector it rejects, from the watcher's error", async () => {
+    const result = await kw(['watch', 'configmaps', '-n', ns.name, '-l', 'app in (', '--once']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^kw: the server rejected the request \(400\) with labelSelector "app in \(": "[^\n]*unable to parse requirement[^\n]*"/,
+    );
+  });
+
   it('exits 3 naming the missing permission for a 403', async () => {
     const restricted = kubeEnv().restrictedKubeconfigPath;
     if (restricted === null) return;

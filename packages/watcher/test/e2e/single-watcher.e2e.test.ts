@@ -52,18 +52,20 @@ describe('SingleWatcher on a real API server', () => {
     expect(watcher.object?.metadata?.name).toBe('single');
   });
 
-  it('passes an existing object to onSyncComplete', async () => {
+  it('passes an existing object to onSyncComplete, then to onChange as added, then later changes', async () => {
     const kube = client();
     await core().createNamespacedConfigMap({ namespace: ns.name, body: configMap('existing', {}, { v: 'x' }) });
-    let synced: { metadata?: { name?: string } } | undefined;
+    const order: string[] = [];
     const watcher = new SingleWatcher({
       api: kube,
       resource: CONFIGMAPS,
       namespace: ns.name,
       name: 'existing',
-      onChange: () => {},
+      onChange: (obj, change) => {
+        order.push(`${change}:${(obj as { data?: Record<string, string> }).data?.v}`);
+      },
       onSyncComplete: (obj) => {
-        synced = obj;
+        order.push(`sync:${(obj as { data?: Record<string, string> } | undefined)?.data?.v}`);
       },
     });
     cleanup.push(async () => {
@@ -71,7 +73,48 @@ describe('SingleWatcher on a real API server', () => {
       kube.close();
     });
     await watcher.waitForSync();
-    expect(synced?.metadata?.name).toBe('existing');
+    await until('the initial object', () => order.length >= 2);
+    await core().replaceNamespacedConfigMap({
+      name: 'existing',
+      namespace: ns.name,
+      body: configMap('existing', {}, { v: 'y' }),
+    });
+    await until('the update', () => order.length >= 3);
+    expect(order).toEqual(['sync:x', 'added:x', 'modified:y']);
+  });
+
+  it('keeps the watch current while onChange never settles', async () => {
+    const kube = client();
+    await core().createNamespacedConfigMap({ namespace: ns.name, body: configMap('stuck', {}, { v: '0' }) });
+    const calls: string[] = [];
+    const watcher = new SingleWatcher({
+      api: kube,
+      resource: CONFIGMAPS,
+      namespace: ns.name,
+      name: 'stuck',
+      onChange: (obj, change) => {
+        calls.push(`${change}:${(obj as { data?: Record<string, string> }).data?.v}`);
+        return new Promise<void>(() => {});
+      },
+    });
+    cleanup.push(async () => {
+      await watcher.stop();
+      kube.close();
+    });
+    await watcher.waitForSync();
+    for (const v of ['1', '2', '3']) {
+      await core().replaceNamespacedConfigMap({
+        name: 'stuck',
+        namespace: ns.name,
+        body: configMap('stuck', {}, { v }),
+      });
+    }
+    await until(
+      'the latest version',
+      () => (watcher.object as { data?: Record<string, string> } | undefined)?.data?.v === '3',
+    );
+    expect(calls).toEqual(['added:0']);
+    expect(watcher.status()).toMatchObject({ phase: 'watching', events: { modified: 3 } });
   });
 
   it('rejects waitForSync when a namespaced resource is watched without a namespace', async () => {

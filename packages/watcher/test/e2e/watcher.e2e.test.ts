@@ -24,6 +24,7 @@ import {
   freshVersions,
   liveHandles,
   sameVersions,
+  throwingWatchErrors,
   until,
   versionsOf,
 } from './helpers';
@@ -52,9 +53,9 @@ function watch(
 ): Harness {
   const { kc, indexBy, ...rest } = options;
   const kube = client(kc);
-  const { api, counts } = counting(kube);
+  const { api, counts } = counting(throwingWatchErrors(kube));
   const store = new MemoryStore();
-  const totals: ChangeStats = { created: 0, modified: 0, deleted: 0, isInitialSync: false };
+  const totals: ChangeStats = { added: 0, created: 0, modified: 0, deleted: 0, isInitialSync: false };
   const errors: KwErrorShape[] = [];
   const watcher = new Watcher({
     api: api as KubeApi,
@@ -69,6 +70,7 @@ function watch(
     debounceMs: 20,
     maxWaitMs: 100,
     onChange: (_store, stats) => {
+      totals.added += stats.added;
       totals.created += stats.created;
       totals.modified += stats.modified;
       totals.deleted += stats.deleted;
@@ -117,7 +119,7 @@ describe('Watcher on a real API server', () => {
     expect(h.store.sizeSync()).toBe(3);
     // listMode 'auto' loads state with a streaming list on this server: no LIST request at all.
     expect(h.counts.list).toBe(0);
-    expect(h.totals).toEqual({ created: 0, modified: 0, deleted: 0, isInitialSync: false });
+    expect(h.totals).toEqual({ added: 0, created: 0, modified: 0, deleted: 0, isInitialSync: false });
 
     await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('crud-d', labels) });
     await api.replaceNamespacedConfigMap({
@@ -126,8 +128,8 @@ describe('Watcher on a real API server', () => {
       body: configMap('crud-a', labels, { k: 'v' }),
     });
     await api.deleteNamespacedConfigMap({ name: 'crud-b', namespace: ns.name });
-    await until('three changes', () => h.totals.created + h.totals.modified + h.totals.deleted >= 3);
-    expect(h.totals).toEqual({ created: 1, modified: 1, deleted: 1, isInitialSync: false });
+    await until('three changes', () => h.totals.added + h.totals.modified + h.totals.deleted >= 3);
+    expect(h.totals).toEqual({ added: 1, created: 1, modified: 1, deleted: 1, isInitialSync: false });
     await converged(h, 'suite=crud');
     const a = h.store.getByIdSync(`${ns.name}/crud-a`) as KubeObject & { data?: Record<string, string> };
     expect(a.data).toEqual({ k: 'v' });
@@ -182,13 +184,13 @@ describe('Watcher on a real API server', () => {
       });
       await until(`cut-${i} in the store`, () => h.store.getByIdSync(`${ns.name}/cut-${i}`));
     }
-    await until('onChange to report the creates', () => h.totals.created === 3);
+    await until('onChange to report the creates', () => h.totals.added === 3);
     const after = h.watcher.status();
     expect(after.lists).toBe(before.lists);
     expect(after.relists).toBe(0);
     expect(after.watches).toBeGreaterThan(before.watches);
     expect(after.rewatches).toBeGreaterThanOrEqual(3);
-    expect(h.totals).toMatchObject({ created: 3, modified: 0, deleted: 0 });
+    expect(h.totals).toMatchObject({ added: 3, created: 3, modified: 0, deleted: 0 });
   });
 
   it.skipIf(!faultsAvailable())(
@@ -231,8 +233,8 @@ describe('Watcher on a real API server', () => {
       await until('the store to equal a fresh list', () =>
         sameVersions(versionsOf(h.store.listSync()), versionsOf(fresh.items as KubeObject[])),
       );
-      await until('onChange to report the relist', () => h.totals.created + h.totals.modified + h.totals.deleted >= 5);
-      expect(h.totals).toMatchObject({ created: 1, modified: 1, deleted: 3 });
+      await until('onChange to report the relist', () => h.totals.added + h.totals.modified + h.totals.deleted >= 5);
+      expect(h.totals).toMatchObject({ added: 1, created: 1, modified: 1, deleted: 3 });
       expect(h.errors.some((e) => e.code === 'KW_GONE')).toBe(true);
     },
   );

@@ -12,20 +12,20 @@ const CHECK_EVERY = 16;
  * A slice that outlasts {@link SLICE_MS} by one item's work is not interrupted.
  */
 export class TimeSlicer {
-  private calls = 0;
-  private sliceStart = performance.now();
+  #calls = 0;
+  #sliceStart = performance.now();
 
   /** Whether the current slice has used its budget; call once per item. */
   due(): boolean {
-    if (++this.calls < CHECK_EVERY) return false;
-    this.calls = 0;
-    return performance.now() - this.sliceStart >= SLICE_MS;
+    if (++this.#calls < CHECK_EVERY) return false;
+    this.#calls = 0;
+    return performance.now() - this.#sliceStart >= SLICE_MS;
   }
 
   /** Lets the event loop run (timers, I/O), then starts a new slice. */
   async yield(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.calls = 0;
-    this.sliceStart = performance.now();
+    this.#calls = 0;
+    this.#sliceStart = performance.now();
   }
 }

@@ -1,7 +1,7 @@
-import type { KubeObject, ObjectId } from '@kw/types';
+import type { KubeObject, ObjectId, SingleChange } from '@kw/types';
 
-/** How an object changed in a watcher's store. */
-export type ChangeType = 'added' | 'modified' | 'deleted';
+/** How an object changed in a watcher's store: the same vocabulary as `SingleChange`. */
+export type ChangeType = SingleChange;
 
 /** One per-object change, as yielded by `watcher.events()`. */
 export interface ChangeEvent<T extends KubeObject = KubeObject> {
@@ -32,54 +32,54 @@ export interface ChangeEventsOptions {
  * Objects are yielded in the order they first became pending.
  */
 export class ChangeEventQueue<T extends KubeObject = KubeObject> implements AsyncIterableIterator<ChangeEvent<T>> {
-  private readonly pending = new Map<ObjectId, ChangeEvent<T>>();
-  private readonly waiters: Array<(result: IteratorResult<ChangeEvent<T>>) => void> = [];
-  private done = false;
-  private readonly onEnd: () => void;
-  private signal: AbortSignal | undefined;
+  readonly #pending = new Map<ObjectId, ChangeEvent<T>>();
+  readonly #waiters: Array<(result: IteratorResult<ChangeEvent<T>>) => void> = [];
+  #done = false;
+  readonly #onEnd: () => void;
+  #signal: AbortSignal | undefined;
 
   /** `onEnd` runs once when the iteration ends (consumer `break`, `end()`, or the bound signal). */
   constructor(onEnd: () => void) {
-    this.onEnd = onEnd;
+    this.#onEnd = onEnd;
   }
 
   /** Ends the iteration when `signal` aborts (at once if it already has). */
   bindSignal(signal: AbortSignal): void {
-    if (this.done) return;
+    if (this.#done) return;
     if (signal.aborted) {
       this.end();
       return;
     }
-    this.signal = signal;
+    this.#signal = signal;
     signal.addEventListener('abort', this.end, { once: true });
   }
 
   /** Whether the iteration has ended. */
   get ended(): boolean {
-    return this.done;
+    return this.#done;
   }
 
   /** How many events wait for the consumer (at most one per object). */
   get size(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /** Queues a change of the object with identity `id`, coalescing with a pending one. */
   push(id: ObjectId, type: ChangeType, object: T): void {
-    if (this.done) return;
-    const waiter = this.waiters.shift();
+    if (this.#done) return;
+    const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter({ value: { type, object }, done: false });
       return;
     }
-    const prev = this.pending.get(id);
+    const prev = this.#pending.get(id);
     if (prev === undefined) {
-      this.pending.set(id, { type, object });
+      this.#pending.set(id, { type, object });
       return;
     }
     prev.object = object;
     if (type === 'deleted') {
-      if (prev.type === 'added') this.pending.delete(id);
+      if (prev.type === 'added') this.#pending.delete(id);
       else prev.type = 'deleted';
     } else if (prev.type === 'deleted') {
       prev.type = 'modified';
@@ -87,12 +87,12 @@ export class ChangeEventQueue<T extends KubeObject = KubeObject> implements Asyn
   }
 
   next(): Promise<IteratorResult<ChangeEvent<T>>> {
-    for (const [id, event] of this.pending) {
-      this.pending.delete(id);
+    for (const [id, event] of this.#pending) {
+      this.#pending.delete(id);
       return Promise.resolve({ value: event, done: false });
     }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   return(): Promise<IteratorResult<ChangeEvent<T>>> {
@@ -106,11 +106,11 @@ export class ChangeEventQueue<T extends KubeObject = KubeObject> implements Asyn
 
   /** Ends the iteration: pending events are dropped and waiting `next()` calls resolve done. */
   readonly end = (): void => {
-    if (this.done) return;
-    this.done = true;
-    this.pending.clear();
-    this.signal?.removeEventListener('abort', this.end);
-    for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
-    this.onEnd();
+    if (this.#done) return;
+    this.#done = true;
+    this.#pending.clear();
+    this.#signal?.removeEventListener('abort', this.end);
+    for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+    this.#onEnd();
   };
 }

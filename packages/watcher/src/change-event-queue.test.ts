@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ChangeEventQueue, type ChangeType } from './change-events';
+import { ChangeEventQueue, type ChangeType } from './change-event-queue';
 
 const obj = (name: string, rv: string) => ({ metadata: { name, resourceVersion: rv } });
 

@@ -1,0 +1,37 @@
+import type {
+  BackoffOptions,
+  Clock,
+  ErrorCallback,
+  GroupVersionResource,
+  KubeApi,
+  KubeObject,
+  Logger,
+  ResolvedResource,
+} from '@kw/types';
+import type { InvalidConfigError } from './errors';
+import type { StepSink } from './watch-step';
+
+/** Everything a {@link ListWatch} needs, with defaults already applied. */
+export interface ListWatchOptions<T extends KubeObject> {
+  api: KubeApi;
+  resource: GroupVersionResource;
+  namespace: string | undefined;
+  labelSelector: string | undefined;
+  fieldSelector: string | undefined;
+  listMode: 'auto' | 'paginated' | 'streaming';
+  pageSize: number;
+  metadataOnly: boolean;
+  watchTimeoutSeconds: number;
+  /** 0 disables the watchdog. */
+  watchIdleTimeoutMs: number;
+  slowRetryMs: number;
+  backoff: Required<BackoffOptions>;
+  logger: Logger;
+  onError: ErrorCallback | undefined;
+  /** Where the loop hands its steps; a `'relist'` answer ends the current listing or watch and lists again after backoff. */
+  sink: StepSink<T>;
+  /** Checks the resolved resource against the configuration; an error fails the watcher for good. */
+  checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
+  /** Monotonic time for waits, backoff and the watchdog; `performance.now()` by default. */
+  clock?: Clock;
+}
