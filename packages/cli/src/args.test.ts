@@ -147,7 +147,9 @@ describe('parseCommandLine', () => {
   });
 
   it('parses --metrics-port on loopback by default, and --metrics-host', () => {
-    expect(parseCommandLine(['watch', 'cm', '--metrics-port', '0']).metrics).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseCommandLine(['watch', 'cm', '--metrics-port', '0'])).toMatchObject({
+      metrics: { host: '127.0.0.1', port: 0 },
+    });
     expect(parseCommandLine(['watch', 'cm', '--metrics-port', '9090', '--metrics-host', '0.0.0.0'])).toMatchObject({
       metrics: { host: '0.0.0.0', port: 9090 },
     });

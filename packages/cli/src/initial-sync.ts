@@ -1,4 +1,4 @@
-import type { ChangeCallback, KwErrorShape, Store } from '@kw/types';
+import type { ChangeCallback, Instrumentation, KwErrorShape, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { EXIT_CODES, exitCodeFor } from './exit-codes';
@@ -19,6 +19,8 @@ export interface SyncOptions {
   signal: AbortSignal;
   /** Called with the watcher as soon as it exists, before the sync (`/readyz` reads its status). */
   onWatcher?: (watcher: Watcher) => void;
+  /** Handed to the watcher (`--metrics-port`). */
+  instrumentation?: Instrumentation;
 }
 
 /** A synced watcher, and how long the sync took. */
@@ -71,6 +73,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
   const watcher = new Watcher({
     api: client,
     resource,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     ...(namespace === undefined ? {} : { namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
     keys: indexer,

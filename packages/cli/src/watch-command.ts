@@ -85,6 +85,7 @@ async function watchWith(
         ...(command.labelSelector === undefined ? {} : { labelSelector: command.labelSelector }),
         signal,
         onWatcher: (watcher) => onWatcher(watcherName(selection.resource), watcher),
+        ...(instrumentation === undefined ? {} : { instrumentation }),
         onChange: async (changed, stats) => {
           if (syncedAt === 0 || stats.isInitialSync) return;
           live.show(

@@ -2,7 +2,7 @@ import type { FetchOutcome, Instrumentation, KubeObject } from '@kw/types';
 import { describe, expect, it } from 'vitest';
 import { CachedStore, type InvalidConfigError } from './index';
 
-function secret(name: string, rv = '1'): KubeObject {
+function secret(name: string, rv = '1'): KubeObject & { data: Record<string, string> } {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -68,7 +68,7 @@ describe('CachedStore instrumentation', () => {
 
   it('reports a failed fetch as outcome error under the default store name', async () => {
     const { calls, hooks } = recorder();
-    const store = new CachedStore({
+    const store = new CachedStore<KubeObject>({
       instrumentation: hooks,
       clock: { now: () => 0 },
       fetch: async () => {
