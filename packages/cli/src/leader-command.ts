@@ -15,9 +15,8 @@ import { reportError } from './report-error';
  */
 export async function leaderCommand(command: LeaderCommand, io: Io, signal: AbortSignal): Promise<ExitCode> {
   const kubeConfig = loadKubeConfig(command, io.env);
-  // The client only derives the default namespace and identity; the lease client does the requests.
+  // One client: the default namespace, the identity for error messages, and the Lease requests.
   const client = new KubeClient({ kubeConfig });
-  client.close();
   const namespace = command.namespace ?? client.defaultNamespace;
   const identity = command.identity ?? `${hostname()}-${process.pid}`;
   const say = (text: string): void => writeLine(io.stdout, `${clockTime(new Date())}  ${text}`);
@@ -46,7 +45,7 @@ export async function leaderCommand(command: LeaderCommand, io: Io, signal: Abor
   const elector = new LeaderElector({
     lease: { name: command.lease, namespace },
     identity,
-    leaseClient: createLeaseClient({ kubeConfig }),
+    leaseClient: createLeaseClient({ api: client }),
     logger,
     onStartedLeading: () => say(`${identity} started leading`),
     onStoppedLeading: () => say(`${identity} stopped leading`),
@@ -64,6 +63,7 @@ export async function leaderCommand(command: LeaderCommand, io: Io, signal: Abor
   });
   const wasLeader = elector.isLeader();
   await elector.stop();
+  client.close();
   if (fatal !== undefined) {
     const { message, exitCode } = reportError(fatal, {
       identity: client.identity,

@@ -1,15 +1,15 @@
-export type { LeaseApiErrorInit } from './errors';
+export type { Clock } from '@kw/types';
 export {
-  KwError,
+  CallbackError,
+  InvalidConfigError,
   LeaderElectionCallbackError,
   LeaderElectionConfigError,
   LeadershipLostError,
-  LeaseApiError,
-  LeaseConflictError,
-  LeaseNotFoundError,
 } from './errors';
-export type { LeaseClientOptions } from './kube-lease-client';
-export { createLeaseClient } from './kube-lease-client';
-export type { Clock, LeaderElectionHealth, LeaderElectorOptions } from './leader-elector';
-export { LEADER_ELECTION_DEFAULTS, LeaderElector } from './leader-elector';
+export type { Lease, LeaseApi, LeaseClientOptions } from './kube-lease-client';
+export { createLeaseClient, LEASE_RESOURCE } from './kube-lease-client';
+export type { LeaderElectionHealth } from './leader-elector';
+export { LeaderElector } from './leader-elector';
 export type { LeaseClient, LeaseRecord, LeaseRequestOptions, NewLeaseRecord } from './lease-client';
+export type { LeaderElectorOptions } from './options';
+export { LEADER_ELECTION_DEFAULTS } from './options';

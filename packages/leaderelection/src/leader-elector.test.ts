@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeLeaseServer, type NetworkMode } from '../test/fake-lease-client';
 import {
+  CallbackError,
+  InvalidConfigError,
   LEADER_ELECTION_DEFAULTS,
   LeaderElectionCallbackError,
   LeaderElectionConfigError,
@@ -365,11 +367,31 @@ describe('LeaderElector', () => {
     expect(a.elector.isLeader()).toBe(true);
     const errors = a.logs.filter((l) => l.level === 'error').map((l) => l.fields?.error);
     expect(errors).toHaveLength(2);
-    expect(errors.every((e) => e instanceof LeaderElectionCallbackError)).toBe(true);
-    expect(errors.map((e) => (e as LeaderElectionCallbackError).message).sort()).toEqual([
-      'onNewLeader failed: bang',
-      'onStartedLeading failed: boom',
+    expect(errors.every((e) => e instanceof CallbackError)).toBe(true);
+    expect(errors.map((e) => (e as CallbackError).callback).sort()).toEqual(['onNewLeader', 'onStartedLeading']);
+    expect(errors.map((e) => (e as CallbackError).code)).toEqual(['KW_CALLBACK', 'KW_CALLBACK']);
+    expect(errors.map((e) => (e as CallbackError).message).sort()).toEqual([
+      'onNewLeader threw: bang — the elector keeps running',
+      'onStartedLeading threw: boom — the elector keeps running',
     ]);
+    await a.elector.stop();
+  });
+
+  it('leads and steps down on time even when every logger method throws', async () => {
+    const server = new FakeLeaseServer();
+    const broken = () => {
+      throw new Error('logger down');
+    };
+    const a = candidate(server, 'a', { logger: { debug: broken, info: broken, warn: broken, error: broken } });
+    a.elector.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(a.elector.isLeader()).toBe(true);
+    a.client.mode = 'hang';
+    await vi.advanceTimersByTimeAsync(LEADER_ELECTION_DEFAULTS.renewDeadlineMs);
+
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.events).toEqual(['leader:a', 'started@1000000', 'stopped@1010000']);
+    a.client.mode = 'ok';
     await a.elector.stop();
   });
 
@@ -441,14 +463,21 @@ describe('LeaderElector configuration', () => {
 
   it.each(cases)('rejects an invalid %s', (field, override, message) => {
     const attempt = () => new LeaderElector({ ...valid, ...override } as LeaderElectorOptions);
-    expect(attempt).toThrow(LeaderElectionConfigError);
+    expect(attempt).toThrow(InvalidConfigError);
     expect(attempt).toThrow(message);
-    try {
-      attempt();
-    } catch (error) {
-      expect((error as LeaderElectionConfigError).code).toBe('KW_INVALID_CONFIG');
-      expect((error as LeaderElectionConfigError).field).toBe(field);
-    }
+    const error = captured(attempt) as InvalidConfigError;
+    expect(error.code).toBe('KW_INVALID_CONFIG');
+    expect(error.field).toBe(field);
+    const path = field.split('.');
+    const options = { ...valid, ...override } as unknown as Record<string, Record<string, unknown>>;
+    const expected = path.length === 2 ? options[path[0] ?? '']?.[path[1] ?? ''] : options[field];
+    expect(error.value).toBe(expected);
+  });
+
+  it('keeps the old error names as aliases of the renamed classes', () => {
+    expect(LeaderElectionConfigError).toBe(InvalidConfigError);
+    expect(LeaderElectionCallbackError).toBe(CallbackError);
+    expect(captured(() => new LeaderElector({ ...valid, retryPeriodMs: 0 }))).toBeInstanceOf(LeaderElectionConfigError);
   });
 
   it('accepts the defaults and custom consistent timings', () => {
@@ -532,5 +561,15 @@ describe('LeaderElector safety', () => {
       ),
       { numRuns: 60 },
     );
-  });
+    // CPU-bound (60 runs on fake time): room for a loaded CI machine; nothing here is timed.
+  }, 60_000);
 });
+
+function captured(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

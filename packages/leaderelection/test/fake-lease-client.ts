@@ -1,5 +1,13 @@
 import type { LeaseClient, LeaseRecord, LeaseRequestOptions, NewLeaseRecord } from '../src/index';
-import { LeaseApiError, LeaseConflictError, LeaseNotFoundError } from '../src/index';
+
+/** What a real client (`@kw/client`) rejects with: an error carrying a `code`. */
+class FakeApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 /** How a {@link FakeLeaseClient}'s requests behave. */
 export type NetworkMode =
@@ -56,17 +64,16 @@ export class FakeLeaseServer {
 
   apply(verb: 'create' | 'update', record: LeaseRecord | NewLeaseRecord): LeaseRecord {
     const key = `${record.namespace}/${record.name}`;
-    const where = { verb, namespace: record.namespace, name: record.name };
     const current = this.leases.get(key);
     if (verb === 'create') {
-      if (current !== undefined) throw new LeaseConflictError(`lease ${key} already exists`, where);
+      if (current !== undefined) throw new FakeApiError('KW_CONFLICT', `lease ${key} already exists`);
     } else {
-      if (current === undefined) throw new LeaseNotFoundError(`lease ${key} not found`, where);
+      if (current === undefined) throw new FakeApiError('KW_NOT_FOUND', `lease ${key} not found`);
       const expected = (record as LeaseRecord).resourceVersion;
       if (current.resourceVersion !== expected) {
-        throw new LeaseConflictError(
+        throw new FakeApiError(
+          'KW_CONFLICT',
           `lease ${key}: version ${expected} is stale (now ${current.resourceVersion})`,
-          where,
         );
       }
     }
@@ -91,7 +98,7 @@ export class FakeLeaseClient implements LeaseClient {
 
   get(namespace: string, name: string, options?: LeaseRequestOptions): Promise<LeaseRecord | undefined> {
     this.calls.get++;
-    return this.#request('get', namespace, name, options, () => this.server.get(namespace, name));
+    return this.#request('get', options, () => this.server.get(namespace, name));
   }
 
   create(record: NewLeaseRecord, options?: LeaseRequestOptions): Promise<LeaseRecord> {
@@ -107,27 +114,20 @@ export class FakeLeaseClient implements LeaseClient {
   #write(verb: 'create' | 'update', record: LeaseRecord | NewLeaseRecord, options?: LeaseRequestOptions) {
     const sentAt = Date.now();
     const copy = { ...record };
-    return this.#request(verb, record.namespace, record.name, options, () => {
+    return this.#request(verb, options, () => {
       const stored = this.server.apply(verb, copy);
       this.server.writes.push({ client: this.name, verb, sentAt, appliedAt: Date.now(), record: stored });
       return stored;
     });
   }
 
-  async #request<T>(
-    verb: string,
-    namespace: string,
-    name: string,
-    options: LeaseRequestOptions | undefined,
-    serve: () => T,
-  ): Promise<T> {
+  async #request<T>(verb: string, options: LeaseRequestOptions | undefined, serve: () => T): Promise<T> {
     const mode = this.mode;
     const latency = this.latencyMs;
     const signal = options?.signal;
-    const where = { status: 0, verb, namespace, name };
     const wait = (ms: number): Promise<void> =>
       new Promise((resolve, reject) => {
-        const aborted = () => new LeaseApiError('KW_ABORTED', `${verb} aborted`, where);
+        const aborted = () => new FakeApiError('KW_ABORTED', `${verb} aborted`);
         if (signal?.aborted) return reject(aborted());
         if (ms === Number.POSITIVE_INFINITY) {
           signal?.addEventListener('abort', () => reject(aborted()), { once: true });
@@ -144,7 +144,7 @@ export class FakeLeaseClient implements LeaseClient {
         }, ms);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
-    const network = () => new LeaseApiError('KW_NETWORK', `${verb} failed: connection reset`, where);
+    const network = () => new FakeApiError('KW_NETWORK', `${verb} failed: connection reset`);
     await wait(mode === 'hang' ? Number.POSITIVE_INFINITY : latency);
     if (mode === 'fail') throw network();
     let result: T;

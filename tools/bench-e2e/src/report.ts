@@ -151,22 +151,41 @@ function block(a: Aggregate): string {
   return `${fmt(a.max.maxLoopBlockMs, 0)}${onCpu === undefined || Number.isNaN(onCpu) ? '' : ` (${fmt(onCpu, 0)})`}`;
 }
 
-/** The targets a kw contender must meet against the peer (see README). */
-function targets(a: Aggregate, peer: Aggregate | undefined): string {
-  if (!a.contender.startsWith('kw') || peer === undefined || peer.ok === 0) return '';
+/** Worst loop block in ms: the on-CPU part when measured (preemption by other processes excluded). */
+function worstBlock(a: Aggregate): number {
+  const onCpu = a.max.maxLoopBlockOnCpuMs;
+  return onCpu === undefined || Number.isNaN(onCpu) ? (a.max.maxLoopBlockMs as number) : onCpu;
+}
+
+/** The floor contenders: the least any client holding all objects must spend, by three routes. */
+export const FLOORS: readonly string[] = ['floor-stream', 'floor-full', 'floor-paged'];
+
+/** The fastest floor that synced everything in this run (the one kw is held against). */
+export function bestFloor(rows: readonly Aggregate[]): Aggregate | undefined {
+  const ok = rows.filter((a) => FLOORS.includes(a.contender) && a.ok > 0);
+  return ok.sort((x, y) => (x.median.syncSeconds as number) - (y.median.syncSeconds as number))[0];
+}
+
+/**
+ * The targets a kw contender must meet (see README): against the peer, sync ≤ 1.0× (at every size)
+ * and RSS ≤ 0.5×; against the best floor, sync ≤ 1.05×, CPU ≤ 1.1× and a worst block no longer than
+ * the floor's; and no block over 50 ms whatever the floor does.
+ */
+function targets(a: Aggregate, peer: Aggregate | undefined, floor: Aggregate | undefined): string {
+  if (!a.contender.startsWith('kw')) return '';
   const m = a.median;
-  const p = peer.median;
-  const checks = [
-    [(m.syncSeconds as number) <= (p.syncSeconds as number), 'sync'],
-    [(m.peakRssMb as number) <= 0.5 * (p.peakRssMb as number), 'RSS'],
-    [(m.cpuSeconds as number) <= 0.6 * (p.cpuSeconds as number), 'CPU'],
-    [
-      (Number.isNaN(a.max.maxLoopBlockOnCpuMs ?? Number.NaN)
-        ? (a.max.maxLoopBlockMs as number)
-        : (a.max.maxLoopBlockOnCpuMs as number)) <= 50,
-      'block',
-    ],
-  ] as const;
+  const checks: Array<readonly [boolean, string]> = [];
+  if (peer !== undefined && peer.ok > 0) {
+    const p = peer.median;
+    checks.push([(m.syncSeconds as number) <= (p.syncSeconds as number), 'sync≤peer']);
+    checks.push([(m.peakRssMb as number) <= 0.5 * (p.peakRssMb as number), 'RSS≤½peer']);
+  }
+  if (floor !== undefined) {
+    const f = floor.median;
+    checks.push([(m.syncSeconds as number) <= 1.05 * (f.syncSeconds as number), 'sync≤1.05floor']);
+    checks.push([(m.cpuSeconds as number) <= 1.1 * (f.cpuSeconds as number), 'CPU≤1.1floor']);
+    checks.push([worstBlock(a) <= Math.max(50, worstBlock(floor)), 'block']);
+  }
   return checks.map(([ok, what]) => `${ok ? '✅' : '❌'}${what}`).join(' ');
 }
 
@@ -187,22 +206,24 @@ function markdown(r: Results): string {
     const size = Number(sizeS);
     const rows = syncAggs.filter((a) => a.kind === kind && a.size === size);
     const peer = rows.find((a) => a.contender === 'peer');
-    const floor = rows.find((a) => a.contender === 'floor');
+    const floor = bestFloor(rows);
     const bytes = Object.entries(r.objectBytes).find(([ns]) => ns.endsWith(`-${kind}-${size}`))?.[1];
     lines.push(
       `## ${kind}: ${size.toLocaleString('en-US')} objects${bytes ? ` of ${(bytes / 1000).toFixed(1)} KB` : ''}`,
       '',
     );
     lines.push(
-      '| contender | sync s | peak RSS MB | heap MB | CPU s | max loop block ms (on CPU) | sync vs peer | RSS vs peer | CPU vs peer | sync vs floor | RSS vs floor | targets | ok runs |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+      `Best floor in this run: ${floor?.contender ?? 'none (no floor synced everything)'}.`,
+      '',
+      '| contender | sync s | peak RSS MB | heap MB | CPU s | max loop block ms (on CPU) | sync vs peer | RSS vs peer | CPU vs peer | sync vs floor | RSS vs floor | CPU vs floor | block vs floor | targets | ok runs |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     );
     for (const a of rows) {
       const x = a.median;
       const p = peer?.ok ? peer.median : {};
       const f = floor?.ok ? floor.median : {};
       lines.push(
-        `| ${a.contender} | ${fmt(x.syncSeconds, 2)} | ${fmt(x.peakRssMb, 0)} | ${fmt(x.heapAfterGcMb, 0)} | ${fmt(x.cpuSeconds, 2)} | ${block(a)} | ${ratio(x.syncSeconds, p.syncSeconds)} | ${ratio(x.peakRssMb, p.peakRssMb)} | ${ratio(x.cpuSeconds, p.cpuSeconds)} | ${ratio(x.syncSeconds, f.syncSeconds)} | ${ratio(x.peakRssMb, f.peakRssMb)} | ${targets(a, peer)} | ${a.ok}/${a.runs} |`,
+        `| ${a.contender} | ${fmt(x.syncSeconds, 2)} | ${fmt(x.peakRssMb, 0)} | ${fmt(x.heapAfterGcMb, 0)} | ${fmt(x.cpuSeconds, 2)} | ${block(a)} | ${ratio(x.syncSeconds, p.syncSeconds)} | ${ratio(x.peakRssMb, p.peakRssMb)} | ${ratio(x.cpuSeconds, p.cpuSeconds)} | ${ratio(x.syncSeconds, f.syncSeconds)} | ${ratio(x.peakRssMb, f.peakRssMb)} | ${ratio(x.cpuSeconds, f.cpuSeconds)} | ${floor === undefined ? '–' : ratio(worstBlock(a), worstBlock(floor))} | ${targets(a, peer, floor)} | ${a.ok}/${a.runs} |`,
       );
     }
     const failed = rows.filter((a) => a.failures.length > 0);
@@ -251,7 +272,9 @@ function markdown(r: Results): string {
 }
 
 const COLORS: Record<string, string> = {
-  floor: '#9e9e9e',
+  'floor-paged': '#9e9e9e',
+  'floor-stream': '#616161',
+  'floor-full': '#bdbdbd',
   peer: '#d62728',
   'kw-memory': '#1f77b4',
   'kw-paginated': '#ff7f0e',
@@ -265,23 +288,33 @@ function esc(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 }
 
-/** Grouped bars: one panel for sync time, one for peak RSS; a group per kind/size, a bar per contender. */
+/**
+ * Grouped bars: panels for sync time, peak RSS, and kw's sync as a ratio to the best floor of the same
+ * kind/size; a group per kind/size, a bar per contender.
+ */
 function chart(r: Results): string {
   const aggs = r.aggregates.filter((a) => a.mode === 'sync' && a.ok > 0);
   const groups = [...new Set(aggs.map((a) => `${a.kind}|${a.size}`))];
   const contenders = [...new Set(aggs.map((a) => a.contender))];
+  const floors = new Map(
+    groups.map((g) => [g, bestFloor(aggs.filter((a) => `${a.kind}|${a.size}` === g))?.median.syncSeconds as number]),
+  );
+  const vsFloor = (a: Aggregate): number =>
+    a.contender.startsWith('kw')
+      ? (a.median.syncSeconds as number) / (floors.get(`${a.kind}|${a.size}`) ?? Number.NaN)
+      : 0;
   const barW = 14;
   const groupW = contenders.length * barW + 24;
   const panelW = Math.max(320, groups.length * groupW + 70);
   const panelH = 220;
-  const width = panelW * 2 + 40;
+  const width = panelW * 3 + 80;
   const height = panelH + 110;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
-  const panel = (x0: number, field: 'syncSeconds' | 'peakRssMb', title: string): void => {
-    const vals = aggs.map((a) => a.median[field] as number);
+  const panel = (x0: number, value: (a: Aggregate) => number, title: string): void => {
+    const vals = aggs.map(value).filter((v) => Number.isFinite(v));
     const max = Math.max(...vals, 1e-9) * 1.1;
     const top = 30;
     const bottom = top + panelH - 40;
@@ -303,7 +336,8 @@ function chart(r: Results): string {
       contenders.forEach((c, ci) => {
         const a = aggs.find((x) => `${x.kind}|${x.size}` === g && x.contender === c);
         if (a === undefined) return;
-        const v = a.median[field] as number;
+        const v = value(a);
+        if (!Number.isFinite(v) || v === 0) return;
         const h = ((bottom - top) * v) / max;
         parts.push(
           `<rect x="${gx + ci * barW}" y="${bottom - h}" width="${barW - 2}" height="${h}" fill="${COLORS[c] ?? '#444'}"><title>${esc(`${c} ${kind} ${size}: ${v.toFixed(2)}`)}</title></rect>`,
@@ -317,8 +351,9 @@ function chart(r: Results): string {
     });
     parts.push(`<line x1="${left}" x2="${x0 + panelW}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
   };
-  panel(0, 'syncSeconds', 'Time to sync (s, lower is better)');
-  panel(panelW + 40, 'peakRssMb', 'Peak RSS (MB, lower is better)');
+  panel(0, (a) => a.median.syncSeconds as number, 'Time to sync (s, lower is better)');
+  panel(panelW + 40, (a) => a.median.peakRssMb as number, 'Peak RSS (MB, lower is better)');
+  panel(2 * panelW + 80, vsFloor, 'kw sync ÷ best floor (×, target ≤ 1.05)');
   contenders.forEach((c, i) => {
     const x = 50 + i * 120;
     const y = panelH + 30;

@@ -20,7 +20,9 @@ import type { ContenderResult } from './measure.ts';
 import { type Aggregate, aggregate, type Results, type RunRecord, writeReports } from './report.ts';
 
 const ALL_CONTENDERS = [
-  'floor',
+  'floor-stream',
+  'floor-full',
+  'floor-paged',
   'peer',
   'kw-memory',
   'kw-paginated',

@@ -1,4 +1,4 @@
-// Shared body of leader.mjs / leader.cjs: acquire a Lease with LeaderElector, check the holder on
+// Shared body of leader.mjs / leader.cjs: acquire a Lease with LeaderElector (on @kw/client's createClient), check the holder on
 // the API, stop (releasing it) and check the holder is cleared. Exits non-zero on any mismatch.
 'use strict';
 
@@ -8,13 +8,14 @@ function env(name) {
   return value;
 }
 
-async function run({ KubeConfig, createLeaseClient, LeaderElector }, label) {
+async function run({ KubeConfig, createClient, createLeaseClient, LeaderElector }, label) {
   const namespace = env('KW_RC_NAMESPACE');
   const name = `rc-lease-${process.pid}`;
   const identity = `release-check-${process.pid}`;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(env('KW_RC_KUBECONFIG'));
-  const leaseClient = createLeaseClient({ kubeConfig });
+  const client = createClient({ kubeConfig });
+  const leaseClient = createLeaseClient({ api: client });
   let leading;
   const started = new Promise((resolve) => {
     leading = resolve;
@@ -47,6 +48,7 @@ async function run({ KubeConfig, createLeaseClient, LeaderElector }, label) {
   if (released === undefined) throw new Error('the Lease disappeared after stop()');
   if (released.holderIdentity)
     throw new Error(`after stop() the Lease is still held by ${JSON.stringify(released.holderIdentity)}`);
+  client.close?.();
   console.log(`ok ${label}: acquired and released Lease ${namespace}/${name}`);
 }
 

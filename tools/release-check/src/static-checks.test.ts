@@ -26,10 +26,13 @@ function fixture(files: Record<string, string>, manifest: Record<string, unknown
     main: './dist/index.cjs',
     dependencies: { '@kw/types': '^0.1.0' },
     devDependencies: { '@kw/store-memory': '0.1.0' },
+    license: 'Apache-2.0',
     ...manifest,
   };
   const all: Record<string, string> = {
     'package.json': JSON.stringify(pkg),
+    LICENSE:
+      '                                 Apache License\n                           Version 2.0, January 2004\n\n   TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\n',
     'dist/index.js': "import { setTimeout } from 'node:timers/promises';\nexport const a = 1;\n",
     'dist/index.cjs': "'use strict';\nvar promises = require('timers/promises');\nexports.a = 1;\n",
     'dist/index.d.ts': "import { Store } from '@kw/types';\nexport declare const a: Store | number;\n",
@@ -76,6 +79,29 @@ describe('checkUnpacked', () => {
         check: 'undeclared-import',
         message: expect.stringContaining('references types from "@kubernetes/client-node"'),
       }),
+    ]);
+  });
+
+  it('flags a third-party runtime dependency pinned to an exact version, not @kw ones or dev tools', () => {
+    const dir = fixture(
+      { 'dist/index.js': "import { KubeConfig } from '@kubernetes/client-node';\n" },
+      {
+        dependencies: { '@kw/types': '0.1.0', 'jsonpath-plus': '^11.3.0' },
+        peerDependencies: { '@kubernetes/client-node': '2.0.1' },
+        devDependencies: { vitest: '5.1.1' },
+      },
+    );
+    expect(checkUnpacked(dir).map((f) => `${f.check}: ${f.message}`)).toEqual([
+      'exact-pin: package.json peerDependencies["@kubernetes/client-node"] is pinned to "2.0.1" — use a caret range ("^2.0.1") so an app\'s copy can be shared; the lockfile keeps builds reproducible',
+    ]);
+  });
+
+  it('flags an Apache-2.0 package whose tarball has no LICENSE or a LICENSE without the license text', () => {
+    expect(checkUnpacked(fixture({ LICENSE: 'MIT License\n' })).map((f) => f.check)).toEqual(['license']);
+    const missing = fixture({});
+    rmSync(join(missing, 'LICENSE'));
+    expect(checkUnpacked(missing).map((f) => f.message)).toEqual([
+      'package.json declares "license": "Apache-2.0" but the tarball has no LICENSE — copy the repo\'s LICENSE into the package and list it in "files"',
     ]);
   });
 

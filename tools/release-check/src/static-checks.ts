@@ -5,7 +5,9 @@
  * - every bare import in the built JS (`import`, `export from`, `require()`, `import()`) and in
  *   the declarations is a Node built-in, the package itself, or a declared dependency —
  *   a phantom import works in the monorepo and breaks for a user who installs the package alone;
- * - every relative import in the built JS resolves to a file in the tarball.
+ * - every relative import in the built JS resolves to a file in the tarball;
+ * - a third-party runtime dependency is a range, not an exact pin (users' installs can then share it);
+ * - a package that declares Apache-2.0 ships the license text as `LICENSE`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -15,7 +17,7 @@ import { join, posix, relative } from 'node:path';
 export interface Finding {
   /** npm name of the package, e.g. `@kw/watcher`. */
   pkg: string;
-  /** Which check found it: `workspace-range`, `missing-file`, `undeclared-import`, `unresolved-relative`. */
+  /** Which check found it: `workspace-range`, `missing-file`, `undeclared-import`, `unresolved-relative`, `exact-pin`, `license`. */
   check: string;
   message: string;
 }
@@ -94,6 +96,40 @@ export function findWorkspaceRanges(manifest: Manifest): Finding[] {
   return findings;
 }
 
+/** Every third-party runtime dependency pinned to one exact version (`2.0.1` instead of `^2.0.1`). */
+export function findExactPins(manifest: Manifest): Finding[] {
+  const pkg = String(manifest.name);
+  const findings: Finding[] = [];
+  for (const field of RUNTIME_DEP_FIELDS) {
+    const deps = manifest[field];
+    if (deps === null || typeof deps !== 'object') continue;
+    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
+      if (name.startsWith('@kw/') || typeof range !== 'string' || !/^=?\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(range))
+        continue;
+      findings.push({
+        pkg,
+        check: 'exact-pin',
+        message: `package.json ${field}["${name}"] is pinned to "${range}" — use a caret range ("^${range.replace(/^=/, '')}") so an app's copy can be shared; the lockfile keeps builds reproducible`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** A package that declares `Apache-2.0` but has no `LICENSE` with the Apache License 2.0 text. */
+export function findMissingLicense(manifest: Manifest, dir: string, files: Set<string>): Finding[] {
+  if (manifest.license !== 'Apache-2.0') return [];
+  const text = files.has('LICENSE') ? readFileSync(join(dir, 'LICENSE'), 'utf8') : '';
+  if (/Apache License\s+Version 2\.0/.test(text) && text.includes('TERMS AND CONDITIONS')) return [];
+  return [
+    {
+      pkg: String(manifest.name),
+      check: 'license',
+      message: `package.json declares "license": "Apache-2.0" but the tarball has ${files.has('LICENSE') ? 'a LICENSE without the Apache License 2.0 text' : 'no LICENSE'} — copy the repo's LICENSE into the package and list it in "files"`,
+    },
+  ];
+}
+
 /** Every path (relative to the package root) that the manifest's entry fields point to. */
 export function entryTargets(manifest: Manifest): { field: string; path: string }[] {
   const targets: { field: string; path: string }[] = [];
@@ -155,8 +191,12 @@ function resolvesRelative(files: Set<string>, from: string, specifier: string): 
 export function checkUnpacked(dir: string): Finding[] {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
   const pkg = String(manifest.name);
-  const findings = findWorkspaceRanges(manifest);
   const files = new Set(listFiles(dir));
+  const findings = [
+    ...findWorkspaceRanges(manifest),
+    ...findExactPins(manifest),
+    ...findMissingLicense(manifest, dir, files),
+  ];
 
   for (const { field, path } of entryTargets(manifest)) {
     if (!files.has(posix.normalize(path))) {

@@ -6,6 +6,7 @@
  * `leader` (with `leader`), `log` (warnings) and `exit`. SIGTERM stops gracefully (releases).
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { createClient } from '@kw/client';
 import { createLeaseClient, LeaderElector } from '@kw/leaderelection';
 
 const [kubeconfigPath, namespace, name, identity] = process.argv.slice(2);
@@ -32,7 +33,7 @@ const elector = new LeaderElector({
   leaseDurationMs: 3_000,
   renewDeadlineMs: 2_000,
   retryPeriodMs: 500,
-  leaseClient: createLeaseClient({ kubeConfig }),
+  leaseClient: createLeaseClient({ api: createClient({ kubeConfig }) }),
   onStartedLeading: () => emit('started'),
   onStoppedLeading: () => emit('stopped'),
   onNewLeader: (leader) => emit('leader', { leader }),

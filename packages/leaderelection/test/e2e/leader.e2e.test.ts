@@ -5,7 +5,7 @@
  * intervals with Date.now(); all run on this machine and read the same system clock, so the only
  * skew is the time to read it and write the line: intervals may touch within SKEW_MS, never overlap.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,12 @@ const MARGIN_MS = 1_000;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const candidateScript = join(here, 'candidate.ts');
 const builtEntry = join(here, '../../dist/index.js');
+/** The Go module whose go.sum pins client-go; `leader-candidate` there is client-go's elector. */
+const goModule = join(here, '../../../../tools/kube-local/go');
+const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+/** Starting a candidate process (Node + client, or a Go binary) on a loaded 2-core machine. */
+const READY_MS = 60_000;
+let goCandidate = '';
 
 interface Line {
   event: string;
@@ -75,7 +81,8 @@ function proxied(): boolean {
   return env.adminToken !== null && env.caPath !== null;
 }
 
-async function spawnCandidate(lease: string, identity: string): Promise<Candidate> {
+/** Starts a candidate process: kw's (test/e2e/candidate.ts) or client-go's (`leader-candidate`). */
+async function spawnCandidate(lease: string, identity: string, kind: 'kw' | 'client-go' = 'kw'): Promise<Candidate> {
   const env = kubeEnv();
   let kubeconfig = env.adminKubeconfigPath;
   let proxy: FaultProxy | undefined;
@@ -84,9 +91,11 @@ async function spawnCandidate(lease: string, identity: string): Promise<Candidat
     kubeconfig = join(workDir, `${identity}.kubeconfig`);
     await writeFile(kubeconfig, kubeconfigFor(proxy.url, env.adminToken, env.caPath), { mode: 0o600 });
   }
-  const child = spawn(process.execPath, [candidateScript, kubeconfig, ns.name, lease, identity], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = [kubeconfig, ns.name, lease, identity];
+  const child =
+    kind === 'kw'
+      ? spawn(process.execPath, [candidateScript, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(goCandidate, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
     try {
       lines.push(JSON.parse(text) as Line);
@@ -96,7 +105,7 @@ async function spawnCandidate(lease: string, identity: string): Promise<Candidat
   });
   const candidate: Candidate = { identity, child, proxy };
   running.push(candidate);
-  await until(() => find(identity, 'ready'), { what: `${identity} ready`, timeoutMs: 15_000 });
+  await until(() => find(identity, 'ready'), { what: `${identity} ready`, timeoutMs: READY_MS });
   return candidate;
 }
 
@@ -214,4 +223,82 @@ describe('leader election across processes on a real apiserver', () => {
       expectNoOverlap(candidates);
     },
   );
+});
+
+describe.skipIf(!hasGo)('a mixed fleet: client-go and kw candidates on one Lease', () => {
+  beforeAll(() => {
+    goCandidate = join(workDir, 'leader-candidate');
+    const build = spawnSync('go', ['build', '-o', goCandidate, './leader-candidate'], {
+      cwd: goModule,
+      encoding: 'utf8',
+      timeout: 590_000,
+    });
+    if (build.status !== 0) throw new Error(`go build ./leader-candidate failed: ${build.stderr}`);
+  });
+
+  it('never has two leaders, and fails over both ways on release and on expiry', async () => {
+    const lease = 'mixed';
+    const candidates: Candidate[] = [];
+    const enter = async (identity: string, kind: 'kw' | 'client-go') => {
+      const c = await spawnCandidate(lease, identity, kind);
+      candidates.push(c);
+      return c;
+    };
+    const leadsAfter = (c: Candidate, at: number, what: string) =>
+      until(() => find(c.identity, 'started', at), { what: what, timeoutMs: LEASE_DURATION_MS * 3 });
+    /** The follower must observe the leader's renewals and stay a follower. */
+    const settle = async (follower: Candidate) => {
+      await sleep(LEASE_DURATION_MS);
+      expect(find(follower.identity, 'started'), `${follower.identity} led while the other renewed`).toBeUndefined();
+    };
+
+    const go1 = await enter('mixed-go-1', 'client-go');
+    await until(() => find(go1.identity, 'started'), { what: 'client-go to lead', timeoutMs: READY_MS });
+    const kwA = await enter('mixed-kw-a', 'kw');
+    await settle(kwA);
+
+    // client-go releases (SIGTERM, ReleaseOnCancel) → kw takes over at once.
+    let at = Date.now();
+    go1.child.kill('SIGTERM');
+    const released = await leadsAfter(kwA, at, 'kw to lead after client-go released');
+    console.log(`[leaderelection e2e] mixed: client-go released -> kw leads after ${released.t - at} ms`);
+
+    // kw releases → client-go takes over at once.
+    const go2 = await enter('mixed-go-2', 'client-go');
+    await settle(go2);
+    at = Date.now();
+    kwA.child.kill('SIGTERM');
+    const back = await leadsAfter(go2, at, 'client-go to lead after kw released');
+    console.log(`[leaderelection e2e] mixed: kw released -> client-go leads after ${back.t - at} ms`);
+
+    // client-go dies → kw waits out client-go's leaseDurationSeconds, then takes over.
+    const kwB = await enter('mixed-kw-b', 'kw');
+    await settle(kwB);
+    at = Date.now();
+    go2.killedAt = at;
+    go2.child.kill('SIGKILL');
+    const expiredGo = await leadsAfter(kwB, at, 'kw to lead after client-go died');
+    console.log(`[leaderelection e2e] mixed: client-go SIGKILLed -> kw leads after ${expiredGo.t - at} ms`);
+    // The last renew kw saw was at most one retry period before the kill.
+    expect(expiredGo.t - at).toBeGreaterThanOrEqual(LEASE_DURATION_MS - RETRY_PERIOD_MS * JITTER - SKEW_MS);
+
+    // kw dies → client-go waits out kw's leaseDurationSeconds (and parses its MicroTimes), then takes over.
+    const go3 = await enter('mixed-go-3', 'client-go');
+    await settle(go3);
+    at = Date.now();
+    kwB.killedAt = at;
+    kwB.child.kill('SIGKILL');
+    const expiredKw = await leadsAfter(go3, at, 'client-go to lead after kw died');
+    console.log(`[leaderelection e2e] mixed: kw SIGKILLed -> client-go leads after ${expiredKw.t - at} ms`);
+    expect(expiredKw.t - at).toBeGreaterThanOrEqual(LEASE_DURATION_MS - RETRY_PERIOD_MS * JITTER - SKEW_MS);
+
+    expect(intervals(candidates).map((i) => i.identity)).toEqual([
+      'mixed-go-1',
+      'mixed-kw-a',
+      'mixed-go-2',
+      'mixed-kw-b',
+      'mixed-go-3',
+    ]);
+    expectNoOverlap(candidates);
+  }, 240_000);
 });

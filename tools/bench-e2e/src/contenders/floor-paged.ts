@@ -1,5 +1,5 @@
 /**
- * Contender floor: fetches the same list pages a paginated watcher would (limit 500, continue)
+ * Contender floor-paged: fetches the same list pages a paginated watcher would (limit 500, continue)
  * over HTTPS/1.1 keep-alive, `JSON.parse`s each page and keeps the items. No watch, no store,
  * no copies: the least any client that holds all objects must spend.
  */
@@ -9,7 +9,7 @@ import { endpointFrom, httpsGetBuffer } from '../kube.ts';
 import { contenderArgs, runContender } from '../measure.ts';
 
 const args = contenderArgs();
-await runContender('floor', args, async () => {
+await runContender('floor-paged', args, async () => {
   const kind = kindByName(args.kind);
   const ep = await endpointFrom(args.kubeconfig);
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
