@@ -50,7 +50,14 @@ describe('LeaderElector instrumentation', () => {
     const a = elector(server, 'a', calls);
     a.start();
     await vi.advanceTimersByTimeAsync(1_000);
-    server.put({ ...lease, holderIdentity: 'intruder', leaseDurationSeconds: 15, leaseTransitions: 1 });
+    server.put({
+      ...lease,
+      holderIdentity: 'intruder',
+      leaseDurationSeconds: 15,
+      leaseTransitions: 1,
+      acquireTime: undefined,
+      renewTime: undefined,
+    });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(calls).toEqual([
       ['leadershipChanged', 'my-controller', true],
