@@ -7,6 +7,7 @@ import type { Watcher } from '@kw/watcher';
 import { Registry } from 'prom-client';
 import type { WatchCommand } from './args';
 import { CLI_DEFAULTS } from './cli-defaults';
+import { UsageError } from './errors';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 import { clockTime, formatDuration, plural } from './format';
 import { startAndSync } from './initial-sync';
@@ -47,7 +48,17 @@ async function serveMetrics(
 ): Promise<{ metrics: Metrics; server: MetricsServer }> {
   const registry = new Registry();
   const metrics = new Metrics({ registry });
-  const server = await startMetricsServer({ ...options, registry, probes: health });
+  let server: MetricsServer;
+  try {
+    server = await startMetricsServer({ ...options, registry, probes: health });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(
+      `watch: --metrics-port ${options.port}: cannot listen on ${options.host} (${reason}) — choose a free port, or 0 for any`,
+      options.port,
+      'watch',
+    );
+  }
   writeLine(io.stderr, `metrics on ${server.url} (and /readyz, /livez)`);
   return { metrics, server };
 }
