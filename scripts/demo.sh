@@ -4,6 +4,7 @@
 #   KW_DEMO_KUBECONFIG=path  use that cluster instead of starting the local one (tools/kube-local)
 #   KW_DEMO_DURATION=seconds stop by itself after that long (non-interactive runs, CI)
 #   KW_DEMO_COUNT=n          objects of each kind to seed (default 300)
+#   KW_DEMO_METRICS_PORT=p   port of kw's /metrics, /readyz, /livez (default 9464; 0 picks a free one)
 #
 # Ctrl-C stops kw, the change loop, and the local cluster if this script started it.
 set -euo pipefail
@@ -67,8 +68,9 @@ churn_pid=$!
 
 kw=(node packages/cli/dist/cli.js watch ingresses.v1.networking.k8s.io -n kw-demo
   --index-by metadata.namespace --index-by "metadata.labels['app']"
-  --get kw-demo --get kw-demo,web)
+  --get kw-demo --get kw-demo,web --metrics-port "${KW_DEMO_METRICS_PORT:-9464}")
 say "running: kw ${kw[*]:2}"
+say "kw prints its metrics URL below; the change loop makes the counters move: curl -s <url> | grep -E '^(kw_|rest_client_requests)'"
 if [ -n "${KW_DEMO_DURATION:-}" ]; then
   "${kw[@]}" &
   kw_pid=$!

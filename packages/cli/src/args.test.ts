@@ -145,4 +145,24 @@ describe('parseCommandLine', () => {
   it('accepts --debounce with an ms suffix', () => {
     expect(parseCommandLine(['watch', 'cm', '--debounce', '0ms'])).toMatchObject({ debounceMs: 0 });
   });
+
+  it('parses --metrics-port on loopback by default, and --metrics-host', () => {
+    expect(parseCommandLine(['watch', 'cm', '--metrics-port', '0'])).toMatchObject({
+      metrics: { host: '127.0.0.1', port: 0 },
+    });
+    expect(parseCommandLine(['watch', 'cm', '--metrics-port', '9090', '--metrics-host', '0.0.0.0'])).toMatchObject({
+      metrics: { host: '0.0.0.0', port: 9090 },
+    });
+    expect(parseCommandLine(['watch', 'cm'])).not.toHaveProperty('metrics');
+  });
+
+  it('rejects a --metrics-port that is not a port, and --metrics-host alone, naming the value', () => {
+    expect(usageError(['watch', 'cm', '--metrics-port', '70000']).message).toBe(
+      'watch: --metrics-port "70000": expected a port number 0-65535 (0 picks a free one)',
+    );
+    expect(usageError(['watch', 'cm', '--metrics-port', 'http']).value).toBe('http');
+    expect(usageError(['watch', 'cm', '--metrics-host', '0.0.0.0']).message).toBe(
+      'watch: --metrics-host "0.0.0.0" needs --metrics-port',
+    );
+  });
 });

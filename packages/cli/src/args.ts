@@ -45,6 +45,8 @@ export interface WatchCommand extends SelectionFlags {
   debounceMs: number;
   metadataOnly: boolean;
   once: boolean;
+  /** `--metrics-port` (and `--metrics-host`): serve `/metrics`, `/readyz`, `/livez` while watching. */
+  metrics?: { host: string; port: number };
 }
 
 /** `kw inspect`. */
@@ -93,6 +95,8 @@ const COMMAND_OPTIONS = {
     debounce: { type: 'string' },
     'metadata-only': { type: 'boolean' },
     once: { type: 'boolean' },
+    'metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string' },
   },
   inspect: SELECTION_OPTIONS,
   leader: {
@@ -179,6 +183,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     );
   }
   const gets = stringList(values.get).map((text) => parseKeys(text, selection.indexBy));
+  const metrics = parseMetrics(stringValue(values['metrics-port']), stringValue(values['metrics-host']));
   return {
     command: 'watch',
     ...connection,
@@ -188,7 +193,27 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     debounceMs: parseDebounce(stringValue(values.debounce)),
     metadataOnly: values['metadata-only'] === true,
     once: values.once === true,
+    ...(metrics === undefined ? {} : { metrics }),
   };
+}
+
+function parseMetrics(port: string | undefined, host: string | undefined): WatchCommand['metrics'] {
+  if (port === undefined) {
+    if (host !== undefined) {
+      throw new UsageError(`watch: --metrics-host "${host}" needs --metrics-port`, host, 'watch');
+    }
+    return undefined;
+  }
+  const number = Number(port);
+  if (port.trim() === '' || !Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new UsageError(
+      `watch: --metrics-port "${port}": expected a port number 0-65535 (0 picks a free one)`,
+      port,
+      'watch',
+    );
+  }
+  if (host === '') throw new UsageError('watch: --metrics-host needs an address, e.g. 0.0.0.0', host, 'watch');
+  return { host: host ?? CLI_DEFAULTS.metricsHost, port: number };
 }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;

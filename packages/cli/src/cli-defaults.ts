@@ -19,4 +19,6 @@ export const CLI_DEFAULTS = {
   progressIntervalMs: 100,
   /** How often a plain progress line is printed when stderr is not a TTY, ms. */
   plainProgressIntervalMs: 2_000,
+  /** `--metrics-host`: loopback only unless asked, so metrics are not exposed by accident. */
+  metricsHost: '127.0.0.1',
 } as const;

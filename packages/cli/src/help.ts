@@ -53,6 +53,9 @@ watch:
       --debounce <ms>          quiet time before a change line (default: ${CLI_DEFAULTS.debounceMs})
       --metadata-only          watch metadata only (needs index keys on metadata, --store cached)
       --once                   exit after sync and lookups
+      --metrics-port <port>    serve /metrics (Prometheus), /readyz and /livez on this port
+                               while watching; 0 picks a free port (the URL is printed)
+      --metrics-host <host>    interface of the metrics server (default: ${CLI_DEFAULTS.metricsHost})
 ${CONNECTION}
 
 example:

@@ -1,4 +1,4 @@
-import type { ChangeCallback, KwErrorShape, Store } from '@kw/types';
+import type { ChangeCallback, Instrumentation, KwErrorShape, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { EXIT_CODES, exitCodeFor } from './exit-codes';
@@ -17,6 +17,10 @@ export interface SyncOptions {
   labelSelector?: string;
   /** Ends the watch (Ctrl-C). */
   signal: AbortSignal;
+  /** Called with the watcher as soon as it exists, before the sync (`/readyz` reads its status). */
+  onWatcher?: (watcher: Watcher) => void;
+  /** Handed to the watcher (`--metrics-port`). */
+  instrumentation?: Instrumentation;
 }
 
 /** A synced watcher, and how long the sync took. */
@@ -69,6 +73,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
   const watcher = new Watcher({
     api: client,
     resource,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     ...(namespace === undefined ? {} : { namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
     keys: indexer,
@@ -90,6 +95,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
     },
   });
 
+  options.onWatcher?.(watcher);
   const started = performance.now();
   const progress = new ProgressReporter({
     stream: io.stderr,

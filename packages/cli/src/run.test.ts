@@ -44,6 +44,22 @@ describe('run', () => {
     expect(io.out()).toBe('');
   });
 
+  it('reports a taken --metrics-port as a usage error before touching the cluster', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const io = collect({ KUBECONFIG: '/nonexistent' });
+    try {
+      expect(await run(['watch', 'cm', '--metrics-port', String(port)], { io })).toBe(EXIT_CODES.usage);
+    } finally {
+      taken.close();
+    }
+    expect(io.err()).toBe(
+      `kw: watch: --metrics-port ${port}: cannot listen on 127.0.0.1 (EADDRINUSE) — choose a free port, or 0 for any\n`,
+    );
+  }, 20_000); // the first watch command loads the client, watcher and prom-client: slow on a loaded machine
+
   it('reports a bad JSONPath naming the flag before touching the cluster', async () => {
     const io = collect({ KUBECONFIG: '/nonexistent' });
     expect(await run(['watch', 'cm', '--index-by', 'metadata..name'], { io })).toBe(EXIT_CODES.usage);

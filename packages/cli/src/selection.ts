@@ -1,6 +1,6 @@
 import { createClient, type KubeClient } from '@kw/client';
 import { Indexer } from '@kw/indexer';
-import type { ResolvedResource } from '@kw/types';
+import type { Instrumentation, ResolvedResource } from '@kw/types';
 import type { SelectionFlags } from './args';
 import { loadKubeConfig } from './connection';
 import { InvalidFlagError, UsageError } from './errors';
@@ -24,6 +24,8 @@ export interface SelectionOptions {
   metadataOnly?: boolean;
   /** Cancels resource resolution (Ctrl-C). */
   signal?: AbortSignal;
+  /** Handed to the client (`--metrics-port`). */
+  instrumentation?: Instrumentation;
 }
 
 /**
@@ -47,7 +49,10 @@ export async function openSelection(
     );
   }
   const kubeConfig = loadKubeConfig(flags, io.env);
-  const client = createClient({ kubeConfig });
+  const client = createClient({
+    kubeConfig,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
+  });
   context.identity = client.identity;
   try {
     const resource = await client.resolveName(flags.resource, options.signal);

@@ -1,13 +1,18 @@
 import { createFetcher } from '@kw/client';
+import { Metrics, type Probes, probes } from '@kw/metrics';
 import { CachedStore } from '@kw/store-cached';
 import { MemoryStore } from '@kw/store-memory';
-import type { KubeObject, Store } from '@kw/types';
+import type { GroupVersionResource, Instrumentation, KubeObject, Store } from '@kw/types';
+import type { Watcher } from '@kw/watcher';
+import { Registry } from 'prom-client';
 import type { WatchCommand } from './args';
 import { CLI_DEFAULTS } from './cli-defaults';
+import { UsageError } from './errors';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 import { clockTime, formatDuration, plural } from './format';
 import { startAndSync } from './initial-sync';
 import { CLEAR_LINE, type Io, writeLine } from './io';
+import { type MetricsServer, startMetricsServer } from './metrics-server';
 import type { ErrorContext } from './report-error';
 import { openSelection, type Selection } from './selection';
 
@@ -24,18 +29,61 @@ export async function watchCommand(
   signal: AbortSignal,
   context: ErrorContext,
 ): Promise<ExitCode> {
+  let health: Probes | undefined;
+  const telemetry = command.metrics === undefined ? undefined : await serveMetrics(command.metrics, () => health, io);
+  try {
+    return await watchWith(command, io, signal, context, telemetry?.metrics, (name, watcher) => {
+      health = probes({ watchers: { [name]: watcher } });
+    });
+  } finally {
+    await telemetry?.server.close();
+  }
+}
+
+/** Starts the `--metrics-port` server on a registry of its own and prints its URL on stderr. */
+async function serveMetrics(
+  options: { host: string; port: number },
+  health: () => Probes | undefined,
+  io: Io,
+): Promise<{ metrics: Metrics; server: MetricsServer }> {
+  const registry = new Registry();
+  const metrics = new Metrics({ registry });
+  let server: MetricsServer;
+  try {
+    server = await startMetricsServer({ ...options, registry, probes: health });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(
+      `watch: --metrics-port ${options.port}: cannot listen on ${options.host} (${reason}) — choose a free port, or 0 for any`,
+      options.port,
+      'watch',
+    );
+  }
+  writeLine(io.stderr, `metrics on ${server.url} (and /readyz, /livez)`);
+  return { metrics, server };
+}
+
+async function watchWith(
+  command: WatchCommand,
+  io: Io,
+  signal: AbortSignal,
+  context: ErrorContext,
+  instrumentation: Instrumentation | undefined,
+  onWatcher: (name: string, watcher: Watcher) => void,
+): Promise<ExitCode> {
   const selection = await openSelection(
     command,
     {
       ignoreFields: [...CLI_DEFAULTS.ignoreFields, ...command.ignoreFields],
       metadataOnly: command.metadataOnly,
       signal,
+      ...(instrumentation === undefined ? {} : { instrumentation }),
     },
     io,
     context,
   );
   try {
-    const store = createStore(command.store, selection);
+    const store = createStore(command.store, selection, instrumentation);
     const live = new LiveLine(io);
     let syncedAt = 0;
     const { watcher, failed } = await startAndSync(
@@ -47,6 +95,8 @@ export async function watchCommand(
         ...(command.listMode === undefined ? {} : { listMode: command.listMode }),
         ...(command.labelSelector === undefined ? {} : { labelSelector: command.labelSelector }),
         signal,
+        onWatcher: (watcher) => onWatcher(watcherName(selection.resource), watcher),
+        ...(instrumentation === undefined ? {} : { instrumentation }),
         onChange: async (changed, stats) => {
           if (syncedAt === 0 || stats.isInitialSync) return;
           live.show(
@@ -77,14 +127,24 @@ export async function watchCommand(
   }
 }
 
-function createStore(kind: 'memory' | 'cached', selection: Selection): Store {
+function createStore(
+  kind: 'memory' | 'cached',
+  selection: Selection,
+  instrumentation: Instrumentation | undefined,
+): Store {
   if (kind === 'memory') return new MemoryStore();
   const { client, resource, indexer } = selection;
   return new CachedStore({
+    ...(instrumentation === undefined ? {} : { instrumentation, name: watcherName(resource) }),
     keyCount: indexer.indexBy.length,
     filterFields: (obj: KubeObject) => indexer.filterFields(obj),
     fetch: createFetcher(client, resource),
   });
+}
+
+/** The watcher's name in metrics and probes, as components default it: `group/version/resource` (`core` for the core group). */
+function watcherName(resource: GroupVersionResource): string {
+  return `${resource.group === '' ? 'core' : resource.group}/${resource.version}/${resource.resource}`;
 }
 
 async function printLookup(store: Store, selection: Selection, keys: string[], io: Io): Promise<void> {

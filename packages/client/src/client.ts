@@ -67,6 +67,8 @@ export class KubeClient implements KubeClientShape {
       limiter,
       userAgent: resolved.userAgent,
       requestTimeoutMs: resolved.requestTimeoutMs,
+      instrumentation: resolved.instrumentation,
+      clock: resolved.clock,
     });
     this.#discovery = new Discovery((req) => this.#read(req));
   }

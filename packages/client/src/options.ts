@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Instrumentation } from '@kw/types';
 import pkg from '../package.json' with { type: 'json' };
 import { type Clock, systemClock } from './clock';
 import { InvalidConfigError } from './errors';
@@ -33,6 +34,13 @@ export interface ClientOptions {
   retryAfter?: { maxRetries?: number };
   /** Time source of the rate limiter and of `retryAfter` waits (tests). */
   clock?: Clock;
+  /**
+   * Hooks told about every HTTP request (`requestDone`: method, verb, resource, host, status — 0
+   * for a transport error —, seconds, response bytes; a watch at its response headers) and every
+   * rate-limiter wait (`rateLimiterWait`), e.g. `new Metrics()` from `@kw/metrics`. Absent: no cost
+   * beyond one `undefined` check per request.
+   */
+  instrumentation?: Instrumentation;
 }
 
 /** Default values of {@link ClientOptions}. */
@@ -57,6 +65,7 @@ export interface ResolvedClientOptions {
   requestTimeoutMs: number;
   maxRetries: number;
   clock: Clock;
+  instrumentation: Instrumentation | undefined;
 }
 
 /** Applies {@link CLIENT_DEFAULTS} and validates; throws `InvalidConfigError` naming the field and value. */
@@ -80,6 +89,14 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   const qps = options.qps ?? CLIENT_DEFAULTS.qps;
   const burst = options.burst ?? CLIENT_DEFAULTS.burst;
   checkRate(qps, burst);
+  const { instrumentation } = options;
+  if (instrumentation !== undefined && (typeof instrumentation !== 'object' || instrumentation === null)) {
+    throw new InvalidConfigError(
+      'instrumentation',
+      `instrumentation ${String(instrumentation)} must be an object implementing Instrumentation (e.g. new Metrics() from @kw/metrics) or undefined`,
+      instrumentation,
+    );
+  }
   return {
     qps,
     burst,
@@ -87,6 +104,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     requestTimeoutMs,
     maxRetries,
     clock: options.clock ?? systemClock,
+    instrumentation,
   };
 }
 

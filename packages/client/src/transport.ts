@@ -1,6 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Clock, Instrumentation, RequestVerb } from '@kw/types';
 import {
   AbortedError,
   type ApiError,
@@ -49,6 +50,10 @@ export interface TransportOptions {
   limiter: RateLimiter;
   userAgent: string;
   requestTimeoutMs: number;
+  /** Receives `requestDone` and `rateLimiterWait`; absent: no clock reads, one `undefined` check per request. */
+  instrumentation: Instrumentation | undefined;
+  /** Time source of the durations reported to {@link instrumentation}. */
+  clock: Clock;
 }
 
 const TCP_KEEPALIVE_MS = 30_000;
@@ -66,9 +71,17 @@ export class Transport {
   readonly #requestAgent: http.Agent;
   readonly #watchAgent: http.Agent;
   readonly #closed = new AbortController();
+  readonly #hooks: Instrumentation | undefined;
+  readonly #clock: Clock;
+  /** `host:port` of the API server, as the `host` of instrumentation. */
+  readonly #host: string;
 
   constructor(options: TransportOptions) {
     this.#config = options.config;
+    this.#hooks = options.instrumentation;
+    this.#clock = options.clock;
+    const { server } = options.config;
+    this.#host = server.port ? server.host : `${server.host}:${server.protocol === 'https:' ? 443 : 80}`;
     this.#limiter = options.limiter;
     this.#userAgent = options.userAgent;
     this.#timeoutMs = options.requestTimeoutMs;
@@ -91,12 +104,16 @@ export class Transport {
   async requestJson(req: ApiRequest): Promise<unknown> {
     const timeout = new AbortController();
     const signal = this.signal(req.signal, timeout.signal);
-    await this.#limiter.acquire(signal);
+    await this.#acquire(req, signal);
     const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    const started = this.#hooks === undefined ? 0 : this.#clock.now();
+    let status = 0;
+    let bytes: number | undefined;
     try {
       const { response } = await this.#send(req, signal, 'request');
+      status = response.statusCode ?? 0;
       const body = await readBody(response, signal);
-      const status = response.statusCode ?? 0;
+      bytes = body.length;
       if (status < 200 || status > 299) throw this.#httpError(req, response, body);
       const text = body.toString('utf8');
       try {
@@ -112,6 +129,7 @@ export class Transport {
       throw this.#failure(req, error, signal, timeout.signal);
     } finally {
       clearTimeout(timer);
+      if (this.#hooks !== undefined) this.#requestDone(req, started, status, bytes);
     }
   }
 
@@ -121,10 +139,18 @@ export class Transport {
    */
   async openStream(req: ApiRequest): Promise<OpenResponse> {
     const signal = this.signal(req.signal);
-    await this.#limiter.acquire(signal);
+    await this.#acquire(req, signal);
+    const started = this.#hooks === undefined ? 0 : this.#clock.now();
+    let open: OpenResponse;
     try {
-      const open = await this.#send(req, signal, 'watch');
-      const status = open.response.statusCode ?? 0;
+      open = await this.#send(req, signal, 'watch');
+    } catch (error) {
+      if (this.#hooks !== undefined) this.#requestDone(req, started, 0, undefined);
+      throw this.#failure(req, error, signal, undefined);
+    }
+    const status = open.response.statusCode ?? 0;
+    if (this.#hooks !== undefined) this.#requestDone(req, started, status, undefined);
+    try {
       if (status >= 200 && status <= 299) return open;
       const body = await readBody(open.response, signal);
       throw this.#httpError(req, open.response, body);
@@ -145,6 +171,30 @@ export class Transport {
   signal(...signals: (AbortSignal | undefined)[]): AbortSignal {
     const all = [this.#closed.signal, ...signals.filter((s): s is AbortSignal => s !== undefined)];
     return all.length === 1 ? this.#closed.signal : AbortSignal.any(all);
+  }
+
+  /** Waits for a rate-limiter token, timed for `rateLimiterWait` when that hook is set. */
+  async #acquire(req: ApiRequest, signal: AbortSignal): Promise<void> {
+    const hook = this.#hooks?.rateLimiterWait;
+    if (hook === undefined) return this.#limiter.acquire(signal);
+    const started = this.#clock.now();
+    await this.#limiter.acquire(signal);
+    const seconds = (this.#clock.now() - started) / 1000;
+    hook.call(this.#hooks, { method: req.method ?? 'GET', verb: requestVerb(req.verb), host: this.#host, seconds });
+  }
+
+  #requestDone(req: ApiRequest, started: number, code: number, responseBytes: number | undefined): void {
+    const hooks = this.#hooks as Instrumentation;
+    if (hooks.requestDone === undefined) return;
+    const done = {
+      method: req.method ?? 'GET',
+      verb: requestVerb(req.verb),
+      resource: req.resource,
+      host: this.#host,
+      code,
+      durationSeconds: (this.#clock.now() - started) / 1000,
+    };
+    hooks.requestDone(responseBytes === undefined ? done : { ...done, responseBytes });
   }
 
   async #send(req: ApiRequest, signal: AbortSignal, kind: 'request' | 'watch'): Promise<OpenResponse> {
@@ -234,6 +284,11 @@ export class Transport {
     }
     return error instanceof KwError ? error : this.networkError(req, error);
   }
+}
+
+/** The instrumentation verb of a request: discovery reads are `get`s. */
+function requestVerb(verb: string): RequestVerb {
+  return verb === 'discover' ? 'get' : (verb as RequestVerb);
 }
 
 /** Collects a response body as Buffers and concatenates once; aborting destroys the response. */

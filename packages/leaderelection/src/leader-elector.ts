@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Clock, Logger, MaybePromise } from '@kw/types';
+import type { Clock, Instrumentation, Logger, MaybePromise } from '@kw/types';
 import { CallbackError, LeadershipLostError } from './errors';
 import type { LeaseClient, LeaseRecord } from './lease-client';
 import { CONSOLE_LOGGER, safeLogger } from './logger';
@@ -44,6 +44,7 @@ export class LeaderElector {
   readonly #options: LeaderElectorOptions;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  readonly #hooks: Instrumentation | undefined;
   #run: Run | undefined;
   #stopping: Promise<void> | undefined;
   #term: Term | undefined;
@@ -62,6 +63,7 @@ export class LeaderElector {
     this.identity = options.identity ?? `${hostname()}_${Math.random().toString(36).slice(2, 10)}`;
     this.#logger = safeLogger(options.logger ?? CONSOLE_LOGGER);
     this.#clock = options.clock ?? performance;
+    this.#hooks = options.instrumentation;
   }
 
   /**
@@ -205,6 +207,7 @@ export class LeaderElector {
         this.#observe(base);
         if (base?.holderIdentity !== this.identity) {
           const holder = base === undefined ? 'the lease was deleted' : `the lease is held by "${base.holderIdentity}"`;
+          this.#hooks?.leaseRenew?.(this.#lease.name, 'failed');
           this.#stepDown(term, `${holder}`);
           return;
         }
@@ -226,8 +229,10 @@ export class LeaderElector {
       if (this.#term !== term) return;
       term.renewedAt = sentAt;
       this.#armDeadline(term);
+      this.#hooks?.leaseRenew?.(this.#lease.name, 'renewed');
     } catch (error) {
       if (runSignal.aborted || this.#term !== term) return;
+      this.#hooks?.leaseRenew?.(this.#lease.name, 'failed');
       const code = codeOf(error);
       if (code === 'KW_CONFLICT' || code === 'KW_NOT_FOUND') {
         this.#refresh = true;
@@ -248,6 +253,7 @@ export class LeaderElector {
     const term: Term = { controller: new AbortController(), renewedAt, deadline: undefined };
     this.#term = term;
     this.#armDeadline(term);
+    this.#hooks?.leadershipChanged?.(this.#lease.name, true);
     this.#logger.info('leader election: started leading', { identity: this.identity, lease: this.#describeLease() });
     this.#call('onStartedLeading', () => this.#options.onStartedLeading(term.controller.signal));
   }
@@ -273,6 +279,7 @@ export class LeaderElector {
     if (term === undefined) return;
     this.#term = undefined;
     if (term.deadline !== undefined) clearTimeout(term.deadline);
+    this.#hooks?.leadershipChanged?.(this.#lease.name, false);
     term.controller.abort(new LeadershipLostError(`${this.identity} stopped leading: ${reason}`, this.identity));
     const callback = this.#options.onStoppedLeading;
     if (callback === undefined) return;

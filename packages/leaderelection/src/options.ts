@@ -1,4 +1,4 @@
-import type { Clock, Logger, MaybePromise } from '@kw/types';
+import type { Clock, Instrumentation, Logger, MaybePromise } from '@kw/types';
 import { InvalidConfigError } from './errors';
 import type { LeaseClient } from './lease-client';
 
@@ -53,6 +53,12 @@ export interface LeaderElectorOptions {
   logger?: Logger;
   /** Monotonic clock for every expiry, deadline and wait; default `performance`. */
   clock?: Clock;
+  /**
+   * Hooks told, by lease name, when this candidate starts and stops leading (`leadershipChanged`)
+   * and how each renewal ends (`leaseRenew`); `new Metrics()` from `@kw/metrics` turns them into
+   * `leader_election_master_status{name}`. Absent: one `undefined` check per term and renewal.
+   */
+  instrumentation?: Instrumentation;
 }
 
 /** The timing and behaviour settings of an elector, defaults applied. */
@@ -145,6 +151,14 @@ export function validate(options: LeaderElectorOptions): Settings {
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     fail('signal', options.signal, 'must be an AbortSignal');
+  }
+  const { instrumentation } = options;
+  if (instrumentation !== undefined && (instrumentation === null || typeof instrumentation !== 'object')) {
+    fail(
+      'instrumentation',
+      instrumentation,
+      'must be an object implementing Instrumentation (e.g. new Metrics() from @kw/metrics)',
+    );
   }
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     fail('clock', options.clock, 'must have a now() method returning monotonic milliseconds (e.g. performance)');

@@ -104,7 +104,7 @@ afterEach(() => {
 
 describe('CachedStore configuration', () => {
   it('exposes its defaults in one constant', () => {
-    expect(CACHED_STORE_DEFAULTS).toEqual({ ttlMs: 130_000, maxEntries: 1000, concurrency: 8 });
+    expect(CACHED_STORE_DEFAULTS).toEqual({ ttlMs: 130_000, maxEntries: 1000, concurrency: 8, name: 'cached-store' });
   });
 
   it.each([

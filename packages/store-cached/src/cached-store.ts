@@ -1,4 +1,15 @@
-import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store, StoreDiff, StoreVersions } from '@kw/types';
+import type {
+  Clock,
+  FetchOutcome,
+  Instrumentation,
+  KubeObject,
+  KwErrorShape,
+  ObjectFetcher,
+  ObjectId,
+  Store,
+  StoreDiff,
+  StoreVersions,
+} from '@kw/types';
 import { LRUCache } from 'lru-cache';
 import { KeyCountError } from './errors';
 import { Limiter } from './limiter';
@@ -86,10 +97,15 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
   readonly #inFlight = new Map<ObjectId, Flight<T>>();
   readonly #limiter: Limiter;
   readonly #counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, evictions: 0, expirations: 0 };
+  readonly #clock: Clock;
+  readonly #name: string;
+  readonly #hooks: Instrumentation | undefined;
 
   constructor(options: CachedStoreOptions<T>) {
     validate(options);
-    const { ttlMs, maxEntries, concurrency } = { ...CACHED_STORE_DEFAULTS, ...options };
+    const { ttlMs, maxEntries, concurrency, name } = { ...CACHED_STORE_DEFAULTS, ...options };
+    this.#name = name;
+    this.#hooks = options.instrumentation;
     this.#fetcher = options.fetch;
     this.#filterFields = options.filterFields;
     this.#onError = options.onError;
@@ -99,6 +115,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const sizeOf = options.sizeOf ?? jsonLength;
     // Looked up on each call, so vi.useFakeTimers() (which replaces globalThis.performance) applies.
     const clock = options.clock ?? { now: () => performance.now() };
+    this.#clock = clock;
     this.#cache = new LRUCache<ObjectId, T>({
       max: maxEntries === Number.POSITIVE_INFINITY ? 0 : maxEntries,
       // Always size entries so stats() can report bytes; without maxBytes the bound is only nominal.
@@ -175,11 +192,14 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     this.#checkWriteKeys(keys, this.#keyCount);
     this.#keyCount = keys.length;
     this.#upsert(obj, id, keys);
+    if (this.#hooks !== undefined) this.#reportSize();
   }
 
   /** Forgets the object with `obj`'s identity and its cached body; an in-flight fetch of it is not cached. */
   delete(obj: T): boolean {
-    return this.#remove(identityOf(obj, undefined));
+    const removed = this.#remove(identityOf(obj, undefined));
+    if (this.#hooks !== undefined) this.#reportSize();
+    return removed;
   }
 
   /**
@@ -203,6 +223,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     this.#keyCount = expected;
     for (let i = 0; i < upserts.length; i++) this.#upsert(upserts[i]!.obj, upsertIds[i]!, upserts[i]!.keys);
     for (const id of deleteIds) this.#remove(id);
+    if (this.#hooks !== undefined) this.#reportSize();
   }
 
   /** Forgets every object and cached body; counters and a learned key count are kept. */
@@ -210,6 +231,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     this.#refs.clear();
     this.#cache.clear();
     this.#inFlight.clear();
+    if (this.#hooks !== undefined) this.#reportSize();
   }
 
   /** `[identity, resourceVersion]` of every known object, without fetching (`StoreVersions`: lets a watcher reuse this store). O(size). */
@@ -279,15 +301,16 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
       const ref = refs[i]!;
       const cached = this.#cache.get(ref.id);
       if (cached !== undefined) {
-        this.#counters.hits++;
         found[i] = cached;
         continue;
       }
-      this.#counters.misses++;
       const flight = this.#load(ref);
       flight.waiters++;
       waits.push({ index: i, flight });
     }
+    this.#counters.hits += refs.length - waits.length;
+    this.#counters.misses += waits.length;
+    if (this.#hooks !== undefined) this.#reportReads(refs.length - waits.length, waits.length);
     if (waits.length === 0) return { objects: found as T[], failures: [] };
     const settled = Promise.allSettled(waits.map((w) => w.flight.promise));
     let outcomes: PromiseSettledResult<T | undefined>[];
@@ -323,25 +346,32 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const signal = this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal]);
     const flight: Flight<T> = { ref, epoch: ref.epoch, controller, waiters: 0, promise: Promise.resolve(undefined) };
     const [namespace, name] = splitObjectId(ref.id);
+    let started = 0;
     flight.promise = this.#limiter
       .run(() => {
         // A fetch queued behind the cap whose reads all left (or the store closed) never starts.
         signal.throwIfAborted();
         this.#counters.fetches++;
+        if (this.#hooks !== undefined) started = this.#clock.now();
         return this.#fetcher(namespace, name, signal);
       })
       .then(
         (fetched) => {
           if (this.#inFlight.get(ref.id) === flight) this.#inFlight.delete(ref.id);
+          if (this.#hooks !== undefined) this.#reportFetch(started, fetched === undefined ? 'not-found' : 'found');
           if (fetched === undefined) return undefined;
           const obj = this.#filterFields ? this.#filterFields(fetched) : fetched;
-          if (this.#isCurrent(flight, obj)) this.#cache.set(ref.id, obj);
+          if (this.#isCurrent(flight, obj)) {
+            this.#cache.set(ref.id, obj);
+            if (this.#hooks !== undefined) this.#reportSize();
+          }
           return obj;
         },
         (error: unknown) => {
           if (this.#inFlight.get(ref.id) === flight) this.#inFlight.delete(ref.id);
           if (!signal.aborted) {
             this.#counters.fetchErrors++;
+            if (this.#hooks !== undefined) this.#reportFetch(started, 'error');
             this.#report(error);
           }
           throw error;
@@ -359,6 +389,21 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
       ref.epoch === flight.epoch ||
       (ref.resourceVersion !== undefined && obj.metadata?.resourceVersion === ref.resourceVersion)
     );
+  }
+
+  #reportReads(hits: number, misses: number): void {
+    const hooks = this.#hooks as Instrumentation;
+    if (hits > 0) hooks.cacheHit?.(this.#name, hits);
+    if (misses > 0) hooks.cacheMiss?.(this.#name, misses);
+  }
+
+  #reportFetch(started: number, outcome: FetchOutcome): void {
+    this.#hooks?.cacheFetch?.(this.#name, (this.#clock.now() - started) / 1000, outcome);
+  }
+
+  /** Entries and bytes as the cache holds them (expired bodies count until purged, as in `lru-cache`). */
+  #reportSize(): void {
+    this.#hooks?.cacheSize?.(this.#name, this.#cache.size, this.#cache.calculatedSize);
   }
 
   #report(error: unknown): void {

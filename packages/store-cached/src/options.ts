@@ -1,4 +1,4 @@
-import type { Clock, KubeObject, KwErrorShape, ObjectFetcher } from '@kw/types';
+import type { Clock, Instrumentation, KubeObject, KwErrorShape, ObjectFetcher } from '@kw/types';
 import { InvalidConfigError } from './errors';
 
 /** Default `CachedStore` options. */
@@ -12,6 +12,8 @@ export const CACHED_STORE_DEFAULTS = {
    * one store's cold `list()` never takes the whole burst from the watcher sharing the client.
    */
   concurrency: 8,
+  /** The `store` label of the cache hooks (`kw_cached_store_*{store}`). */
+  name: 'cached-store',
 } as const;
 
 /** Options of a {@link CachedStore}. */
@@ -43,8 +45,17 @@ export interface CachedStoreOptions<T extends KubeObject = KubeObject> {
   signal?: AbortSignal;
   /** Called once per failed fetch (the reads waiting on it report it as a failure); for logging. */
   onError?: (error: KwErrorShape) => void;
-  /** Time source for TTLs, ms. Default: the global `performance` (faked by `vi.useFakeTimers()`). */
+  /** Time source for TTLs and fetch durations, ms. Default: the global `performance` (faked by `vi.useFakeTimers()`). */
   clock?: Clock;
+  /** Names the store in {@link CachedStoreOptions.instrumentation} (the `store` label); give each store its own. Default `cached-store`. */
+  name?: string;
+  /**
+   * Hooks told about reads and the cache (`new Metrics()` from `@kw/metrics`): `cacheHit` /
+   * `cacheMiss` with the count per read, `cacheFetch` per fetch (seconds, `found` / `not-found` /
+   * `error`), `cacheSize` (entries, bytes) after the cache changed. Absent: one `undefined` check
+   * per read, fetch and write.
+   */
+  instrumentation?: Instrumentation;
 }
 
 /** Throws {@link InvalidConfigError} naming the first invalid option. */
@@ -74,6 +85,23 @@ export function validate<T extends KubeObject>(options: CachedStoreOptions<T>): 
       'clock',
       'must have a now() method returning milliseconds (e.g. performance)',
       options.clock,
+    );
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw new InvalidConfigError(
+      'name',
+      `must be a non-empty string naming the store in metrics, got ${JSON.stringify(options.name)}`,
+      options.name,
+    );
+  }
+  if (
+    options.instrumentation !== undefined &&
+    (typeof options.instrumentation !== 'object' || options.instrumentation === null)
+  ) {
+    throw new InvalidConfigError(
+      'instrumentation',
+      `must be an object implementing Instrumentation (e.g. new Metrics() from @kw/metrics), got ${String(options.instrumentation)}`,
+      options.instrumentation,
     );
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {

@@ -75,7 +75,7 @@ export interface Instrumentation {
   listStarted?(watcher: WatcherRef): void;
   /** A LIST completed and its objects are in the store: `seconds` from its start, `objects` listed. Failed lists end in {@link Instrumentation.watcherError} instead. */
   listEnded?(watcher: WatcherRef, seconds: number, objects: number): void;
-  /** A WATCH request was answered and events can flow. */
+  /** A WATCH request was sent (its answer, or failure, follows as events or {@link Instrumentation.watcherError}). */
   watchStarted?(watcher: WatcherRef): void;
   /** A WATCH ended (server close, timeout, error or stop), `seconds` after it started. */
   watchEnded?(watcher: WatcherRef, seconds: number): void;

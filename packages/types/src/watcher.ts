@@ -1,5 +1,6 @@
 import type { ApiErrorShape, KubeApi, KwErrorShape } from './api';
 import type { KeyExtractor } from './indexer';
+import type { Instrumentation } from './instrumentation';
 import type { GroupVersionResource, KubeObject } from './object';
 import type { MaybePromise, Store } from './store';
 
@@ -106,6 +107,10 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
   listMode?: 'auto' | 'paginated' | 'streaming';
   /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */
   metadataOnly?: boolean;
+  /** This watcher's name in {@link WatcherConfig.instrumentation} (the `watcher` label); default `group/version/resource` (`core/v1/pods`). */
+  name?: string;
+  /** Hooks told about lists, watches, recoveries, errors, applied events, store size, resourceVersion and sync (`new Metrics()` from `@kw/metrics`). */
+  instrumentation?: Instrumentation;
 }
 
 /** How a single watched object changed. */

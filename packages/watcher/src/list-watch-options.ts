@@ -3,10 +3,12 @@ import type {
   Clock,
   ErrorCallback,
   GroupVersionResource,
+  Instrumentation,
   KubeApi,
   KubeObject,
   Logger,
   ResolvedResource,
+  WatcherRef,
 } from '@kw/types';
 import type { InvalidConfigError } from './errors';
 import type { StepSink } from './watch-step';
@@ -34,4 +36,10 @@ export interface ListWatchOptions<T extends KubeObject> {
   checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
   /** Monotonic time for waits, backoff and the watchdog; `performance.now()` by default. */
   clock?: Clock;
+  /** Hooks the loop calls (lists, watches, recoveries, errors, batches); absent: one `undefined` check per call site. */
+  instrumentation?: Instrumentation | undefined;
+  /** Names this watcher in {@link instrumentation}; the same object on every call. */
+  ref?: WatcherRef;
+  /** Objects in the store, as the writer counts them (for `storeSize`). */
+  storeSize?: () => number;
 }

@@ -1,12 +1,14 @@
 import type {
   Clock,
   GroupVersionResource,
+  Instrumentation,
   KubeObject,
   KwErrorShape,
   ListOptions,
   Logger,
   ResolvedResource,
   WatchEvent,
+  WatcherRef,
   WatcherStatus,
   WatchOptions,
 } from '@kw/types';
@@ -27,6 +29,7 @@ import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type Step
 import { safeLogger } from './logger';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
+import { defaultWatcherName } from './options';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
@@ -68,9 +71,17 @@ export class ListWatch<T extends KubeObject> {
   #bookmarksSeen = false;
   /** The watchdog of the current (or last) watch. */
   #watchdog: Watchdog | undefined;
+  readonly #hooks: Instrumentation | undefined;
+  readonly #ref: WatcherRef;
+  /** The listing under way, for `listEnded`: when it started (clock ms), objects from LIST pages, `events.added` before it. */
+  readonly #listing = { startedAt: 0, pageObjects: 0, addedBefore: 0 };
+  /** Event counts already handed to `eventsApplied`. */
+  readonly #reported = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
+    this.#hooks = options.instrumentation;
+    this.#ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#logger = safeLogger(options.logger);
     this.#clock = options.clock ?? monotonicClock;
     this.#backoff = new Backoff(options.backoff, this.#clock);
@@ -97,6 +108,7 @@ export class ListWatch<T extends KubeObject> {
     if (!this.signal.aborted) {
       this.#gate.close();
       this.#controller.abort(new WatcherStoppedError('the watcher was stopped'));
+      this.#hooks?.synced?.(this.#ref, false);
     }
     await this.#loopDone;
   }
@@ -135,6 +147,7 @@ export class ListWatch<T extends KubeObject> {
   report(error: KwErrorShape, message: string): void {
     this.#stats.counters.errors++;
     this.#stats.lastError = error;
+    this.#hooks?.watcherError?.(this.#ref, error.code);
     this.#logger.warn(message, { code: error.code, error: error.message });
     try {
       this.#options.onError?.(error);
@@ -169,7 +182,10 @@ export class ListWatch<T extends KubeObject> {
     const transition = next(this.#state, outcome, context);
     if (transition.listMode !== undefined) this.#listMode = transition.listMode;
     if (transition.info !== undefined) this.#logger.info(transition.info);
-    if (transition.count !== undefined) this.#stats.counters[transition.count]++;
+    if (transition.count !== undefined) {
+      this.#stats.counters[transition.count]++;
+      if (this.#hooks !== undefined) this.#reportCount(this.#hooks, transition.count);
+    }
     // Enter first: `onError` sees the phase the error leads to (`failed` when it stops the watcher).
     this.#enter(transition.state);
     if (transition.report !== undefined) this.report(transition.report.error, transition.report.message);
@@ -246,6 +262,7 @@ export class ListWatch<T extends KubeObject> {
   /** A listing is applied at `rv`: the watcher is synced. */
   #synced(rv: string): void {
     this.#stats.lastResourceVersion = rv;
+    if (this.#hooks !== undefined) this.#reportListed(this.#hooks, rv);
     if (this.#gate.synced) return;
     this.#logger.info('synced', { resourceVersion: rv });
     this.#gate.open();
@@ -260,6 +277,7 @@ export class ListWatch<T extends KubeObject> {
     const { api, namespace, pageSize } = this.#options;
     if (token === undefined) {
       this.#stats.counters.lists++;
+      if (this.#hooks !== undefined) this.#listStarted(this.#hooks);
       await this.#step({ type: 'init' }, signal);
     }
     const options: ListOptions = { limit: pageSize, signal, ...this.#requestOptions() };
@@ -267,6 +285,7 @@ export class ListWatch<T extends KubeObject> {
     const page = await abortable(api.list<T>(resource, namespace, options), signal);
     this.#gate.unblock();
     this.#stats.counters.listPages++;
+    this.#listing.pageObjects += page.items.length;
     const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
     for (const item of page.items) {
       if (this.#slicer.due()) await this.#breathe(signal);
@@ -301,9 +320,14 @@ export class ListWatch<T extends KubeObject> {
       options.resourceVersionMatch = 'NotOlderThan';
     } else {
       options.resourceVersion = rv;
-      if (resumed) this.#stats.counters.rewatches++;
+      if (resumed) {
+        this.#stats.counters.rewatches++;
+        this.#hooks?.rewatch?.(this.#ref);
+      }
     }
     this.#stats.counters.watches++;
+    this.#hooks?.watchStarted?.(this.#ref);
+    const startedAt = this.#hooks === undefined ? 0 : this.#clock.now();
     let last = rv ?? '';
     let delivered = false;
     let idle: WatchIdleError | undefined;
@@ -328,7 +352,10 @@ export class ListWatch<T extends KubeObject> {
         if (batch.done) break;
         watchdog.busy();
         const receivedAt = Date.now();
-        if (listing && !opened) this.#stats.counters.lists++;
+        if (listing && !opened) {
+          this.#stats.counters.lists++;
+          if (this.#hooks !== undefined) this.#listStarted(this.#hooks, startedAt);
+        }
         opened = true;
         this.#gate.unblock();
         for (const event of batch.value) {
@@ -360,6 +387,7 @@ export class ListWatch<T extends KubeObject> {
           if (!listing && eventRv) this.#stats.lastResourceVersion = last = eventRv;
         }
         watchdog.done();
+        if (this.#hooks !== undefined) this.#reportBatch(this.#hooks, last);
       }
       if (listing) {
         throw new WatchStreamError(
@@ -377,9 +405,52 @@ export class ListWatch<T extends KubeObject> {
       watchdog.stop();
       controller.abort();
       closeQuietly(iterator);
+      this.#hooks?.watchEnded?.(this.#ref, (this.#clock.now() - startedAt) / 1000);
     }
   }
+
+  /** A listing started (`startedAt`: when its request was sent, clock ms). */
+  #listStarted(hooks: Instrumentation, startedAt = this.#clock.now()): void {
+    this.#listing.startedAt = startedAt;
+    this.#listing.pageObjects = 0;
+    this.#listing.addedBefore = this.#stats.events.added;
+    hooks.listStarted?.(this.#ref);
+  }
+
+  /** A listing is in the store at `rv`. */
+  #reportListed(hooks: Instrumentation, rv: string): void {
+    const { startedAt, pageObjects, addedBefore } = this.#listing;
+    const objects = pageObjects + this.#stats.events.added - addedBefore;
+    hooks.listEnded?.(this.#ref, (this.#clock.now() - startedAt) / 1000, objects);
+    this.#reportBatch(hooks, rv);
+    hooks.synced?.(this.#ref, true);
+  }
+
+  /** After a watch batch or a listing: events by type since the last call, the store size, the resourceVersion. */
+  #reportBatch(hooks: Instrumentation, rv: string): void {
+    const { events } = this.#stats;
+    const reported = this.#reported;
+    for (const type of EVENT_TYPES) {
+      const count = events[type] - reported[type];
+      if (count > 0) {
+        reported[type] = events[type];
+        hooks.eventsApplied?.(this.#ref, type, count);
+      }
+    }
+    if (this.#options.storeSize !== undefined) hooks.storeSize?.(this.#ref, this.#options.storeSize());
+    if (rv !== '') hooks.resourceVersion?.(this.#ref, rv);
+  }
+
+  #reportCount(hooks: Instrumentation, count: 'relists' | 'tooManyRequests' | 'idleTimeouts'): void {
+    if (count === 'relists') {
+      hooks.relist?.(this.#ref);
+      hooks.synced?.(this.#ref, false);
+    } else if (count === 'tooManyRequests') hooks.tooManyRequests?.(this.#ref);
+    else hooks.idleTimeout?.(this.#ref);
+  }
 }
+
+const EVENT_TYPES = ['added', 'modified', 'deleted', 'bookmark'] as const;
 
 function apiVersionOf(resource: GroupVersionResource): string {
   return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;

@@ -2,12 +2,14 @@ import type {
   BackoffOptions,
   ErrorCallback,
   GroupVersionResource,
+  Instrumentation,
   KeyExtractor,
   KubeApi,
   KubeObject,
   Logger,
   Store,
   WatcherConfig,
+  WatcherRef,
   WatchTargetConfig,
 } from '@kw/types';
 import { InvalidConfigError } from './errors';
@@ -73,9 +75,17 @@ export interface WatcherSettings extends TargetSettings {
   listMode: 'auto' | 'paginated' | 'streaming';
   metadataOnly: boolean;
   maxAtomicDiff: number;
+  /** Names the watcher in `instrumentation`; the one object passed on every hook call. */
+  ref: WatcherRef;
+  instrumentation: Instrumentation | undefined;
 }
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
+
+/** `group/version/resource`, `core` for the core group: a watcher's default name in instrumentation. */
+export function defaultWatcherName(resource: GroupVersionResource): string {
+  return `${resource.group === '' ? 'core' : resource.group}/${resource.version}/${resource.resource}`;
+}
 
 /** Validates a `Watcher`'s whole configuration; throws {@link InvalidConfigError} naming the field. */
 export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>): WatcherSettings {
@@ -111,8 +121,26 @@ export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>):
       metadataOnly,
     );
   }
+  const name = config.name ?? defaultWatcherName(target.resource);
+  if (typeof name !== 'string' || name === '') {
+    throw new InvalidConfigError(
+      'name',
+      `expected a non-empty string naming the watcher in metrics, got ${show(name)} — omit it for ${show(defaultWatcherName(target.resource))}`,
+      name,
+    );
+  }
+  const instrumentation = config.instrumentation;
+  if (instrumentation !== undefined && (instrumentation === null || typeof instrumentation !== 'object')) {
+    throw new InvalidConfigError(
+      'instrumentation',
+      `expected an object implementing Instrumentation (e.g. new Metrics() from @kw/metrics), got ${show(instrumentation)}`,
+      instrumentation,
+    );
+  }
   return {
     ...target,
+    ref: { name, ...target.resource },
+    instrumentation,
     debounceMs,
     maxWaitMs,
     callOnChangeDuringSync: boolean(

@@ -70,6 +70,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
     this.#listWatch = new ListWatch<T>({
       ...settings,
       sink: { apply: (step) => this.#writer.apply(step) },
+      storeSize: () => this.#writer.size,
       checkResolved: (resource) =>
         resource.namespaced || settings.namespace === undefined
           ? undefined

@@ -4,10 +4,19 @@
  */
 export { createClient, createFetcher } from '../../../packages/client/dist/index.js';
 export { Indexer } from '../../../packages/indexer/dist/index.js';
+export { Metrics } from '../../../packages/metrics/dist/index.js';
 export { CachedStore } from '../../../packages/store-cached/dist/index.js';
 export { MemoryStore } from '../../../packages/store-memory/dist/index.js';
 export { Watcher } from '../../../packages/watcher/dist/index.js';
 
 /** The kw packages a contender loads, for the runner's freshness check. */
-export const KW_PACKAGES = ['types', 'client', 'indexer', 'store-memory', 'store-cached', 'watcher'] as const;
+export const KW_PACKAGES = [
+  'types',
+  'client',
+  'indexer',
+  'store-memory',
+  'store-cached',
+  'watcher',
+  'metrics',
+] as const;
 export type { KubeObject, ObjectId, Store } from '../../../packages/types/dist/index.js';

@@ -281,6 +281,7 @@ const COLORS: Record<string, string> = {
   'kw-ignore': '#2ca02c',
   'kw-cached': '#9467bd',
   'kw-metadata': '#17becf',
+  'kw-metrics': '#8c564b',
 };
 
 function esc(s: string): string {

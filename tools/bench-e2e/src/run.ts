@@ -29,6 +29,7 @@ const ALL_CONTENDERS = [
   'kw-ignore',
   'kw-cached',
   'kw-metadata',
+  'kw-metrics',
 ];
 const CHURN_CONTENDERS = ['peer', 'kw-memory'];
 const CONTENDER_DIR = join(REPO_ROOT, 'tools', 'bench-e2e', 'src', 'contenders');

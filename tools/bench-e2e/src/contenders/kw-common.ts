@@ -12,6 +12,7 @@ import {
   Indexer,
   type KubeObject,
   MemoryStore,
+  Metrics,
   type ObjectId,
   type Store,
   Watcher,
@@ -19,7 +20,10 @@ import {
 import { type ContenderArgs, type LatencyRecorder, runContender } from '../measure.ts';
 
 /** Which kw configuration. */
-export type KwVariant = 'memory' | 'paginated' | 'ignore' | 'cached' | 'metadata';
+export type KwVariant = 'memory' | 'paginated' | 'ignore' | 'cached' | 'metadata' | 'metrics';
+
+/** How often kw-metrics renders its registry, as a Prometheus scrape would (ms); twice as often as a 15 s scrape interval, to not flatter it. */
+const SCRAPE_EVERY_MS = 7_500;
 
 const INDEX_BY = ['metadata.namespace', 'metadata.name'];
 const IGNORE = ['metadata.managedFields', "metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']"];
@@ -29,9 +33,15 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
   return runContender(name, args, async (latency: LatencyRecorder) => {
     const kind = kindByName(args.kind);
     const gvr = { group: kind.group, version: kind.version, resource: kind.resource };
-    const api = createClient({ kubeconfigPath: args.kubeconfig });
+    const metrics = variant === 'metrics' ? new Metrics() : undefined;
+    const scrapes =
+      metrics === undefined ? undefined : setInterval(() => void metrics.registry.metrics(), SCRAPE_EVERY_MS);
+    const api = createClient({
+      kubeconfigPath: args.kubeconfig,
+      ...(metrics === undefined ? {} : { instrumentation: metrics }),
+    });
     const indexer =
-      variant === 'memory' || variant === 'paginated'
+      variant === 'memory' || variant === 'paginated' || variant === 'metrics'
         ? new Indexer({ indexBy: INDEX_BY })
         : new Indexer({ indexBy: INDEX_BY, ignoreFields: IGNORE, mutate: true });
     let store: Store<KubeObject>;
@@ -53,6 +63,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       keys: indexer,
       store,
       onChange: () => {},
+      ...(metrics === undefined ? {} : { instrumentation: metrics }),
       ...(variant === 'metadata' ? { metadataOnly: true } : {}),
       ...(variant === 'paginated' ? { listMode: 'paginated' as const } : {}),
     });
@@ -88,6 +99,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
         };
       },
       async stop() {
+        clearInterval(scrapes);
         await watcher.stop();
         await consuming;
         (api as { close?: () => void }).close?.();
