@@ -105,7 +105,10 @@ export function listState(ctx: Pick<StepContext, 'listMode'>): State {
  * `remainingItemCount` (the server omits it with a label selector) the size is unknown: streaming,
  * whose memory does not grow with page strings.
  */
-export function sizedMode(remaining: number | undefined, ctx: Pick<StepContext, 'pagedUpTo'>): 'paginated' | 'streaming' {
+export function sizedMode(
+  remaining: number | undefined,
+  ctx: Pick<StepContext, 'pagedUpTo'>,
+): 'paginated' | 'streaming' {
   return remaining !== undefined && remaining <= ctx.pagedUpTo ? 'paginated' : 'streaming';
 }
 
@@ -227,7 +230,9 @@ function retryOf(state: State, rv: string | undefined, throttled: boolean): Stat
     case 'watch':
       return { at: 'watch', rv: rv ?? state.rv, resumed: true };
     case 'list':
-      return throttled || state.mode === 'sized' || state.continue === undefined ? state : { at: 'list', mode: state.mode };
+      return throttled || state.mode === 'sized' || state.continue === undefined
+        ? state
+        : { at: 'list', mode: state.mode };
     case 'wait':
       return state.resume;
     case 'failed':

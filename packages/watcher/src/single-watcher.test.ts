@@ -2,7 +2,6 @@ import type { SingleChange } from '@kw/types';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
-  bookmark,
   CONFIGMAPS,
   cm,
   deleted,
