@@ -21,6 +21,8 @@ export interface ListWatchOptions<T extends KubeObject> {
   labelSelector: string | undefined;
   fieldSelector: string | undefined;
   listMode: 'auto' | 'paginated' | 'streaming';
+  /** In `auto`, the most objects remaining after the first LIST page for the listing to go on paginated; `WATCHER_DEFAULTS.pagedUpTo` by default. */
+  pagedUpTo?: number;
   pageSize: number;
   metadataOnly: boolean;
   watchTimeoutSeconds: number;

@@ -1,13 +1,17 @@
 import type { ApiErrorShape, KwErrorShape, WatcherPhase } from '@kw/types';
 
-/** How a listing loads the state: pages of LIST, or one WATCH with `sendInitialEvents`. */
-export type LoadMode = 'paginated' | 'streaming';
+/**
+ * How a listing loads the state: pages of LIST, one WATCH with `sendInitialEvents`, or `sized`: a
+ * first LIST page whose size decides between the two (see {@link next}'s `page` rule).
+ */
+export type LoadMode = 'paginated' | 'streaming' | 'sized';
 
 /**
  * Where the list-watch loop is; each variant holds only the data valid in it:
  *
  * - `resolve`: discovery of the resource;
- * - `list`: a listing (`continue`: the next page of a paginated listing already under way);
+ * - `list`: a listing (`continue`: the next page of a paginated listing already under way; a `sized`
+ *   listing never has one);
  * - `watch`: a WATCH from `rv`; `resumed` when it follows a previous watch rather than a listing;
  * - `wait`: a backoff of `ms`, then `resume`;
  * - `failed`: `error` keeps the watcher from syncing; with `retry` it is retried after `retry.ms`,
@@ -15,7 +19,8 @@ export type LoadMode = 'paginated' | 'streaming';
  */
 export type State =
   | { readonly at: 'resolve' }
-  | { readonly at: 'list'; readonly mode: LoadMode; readonly continue?: string }
+  | { readonly at: 'list'; readonly mode: 'sized' }
+  | { readonly at: 'list'; readonly mode: 'paginated' | 'streaming'; readonly continue?: string }
   | { readonly at: 'watch'; readonly rv: string; readonly resumed: boolean }
   | { readonly at: 'wait'; readonly ms: number; readonly resume: State }
   | {
@@ -28,7 +33,8 @@ export type State =
  * What running a state's request came to:
  *
  * - `resolved` / `invalid`: discovery succeeded / the resolved resource contradicts the configuration;
- * - `page`: a paginated listing has more pages, from `continue`;
+ * - `page`: a paginated (or `sized`) listing has more pages, from `continue`; `remaining`: the server's
+ *   `remainingItemCount`, when it sent one;
  * - `listed`: a listing is complete (and applied) at `rv`;
  * - `watch-ended`: the server ended a watch (`idle`: the watchdog closed it), which reached `rv`;
  * - `relist-requested`: the writer answered a step with `'relist'`;
@@ -39,7 +45,7 @@ export type State =
 export type Outcome =
   | { readonly type: 'resolved' }
   | { readonly type: 'invalid'; readonly error: KwErrorShape }
-  | { readonly type: 'page'; readonly continue: string }
+  | { readonly type: 'page'; readonly continue: string; readonly remaining?: number }
   | { readonly type: 'listed'; readonly rv: string }
   | {
       readonly type: 'watch-ended';
@@ -56,6 +62,8 @@ export type Outcome =
 export interface StepContext {
   /** The list mode in force: `auto` until a streaming list was rejected, then `paginated`. */
   readonly listMode: 'auto' | 'paginated' | 'streaming';
+  /** In `auto`, a `sized` listing with at most this many objects after its first page goes on paginated. */
+  readonly pagedUpTo: number;
   readonly slowRetryMs: number;
   /** The next exponential-backoff delay, ms (advances the backoff sequence). */
   backoff(): number;
@@ -86,9 +94,22 @@ const SLOW_CODES: ReadonlySet<string> = new Set([
   'KW_UNKNOWN_RESOURCE',
 ]);
 
-/** The state a listing starts in, for the list mode in force. */
+/** The state a listing starts in, for the list mode in force (`auto`: a `sized` listing). */
 export function listState(ctx: Pick<StepContext, 'listMode'>): State {
-  return { at: 'list', mode: ctx.listMode === 'paginated' ? 'paginated' : 'streaming' };
+  return { at: 'list', mode: ctx.listMode === 'auto' ? 'sized' : ctx.listMode };
+}
+
+/**
+ * How a `sized` listing goes on after a first page with more to come: paginated when the server
+ * says at most `pagedUpTo` objects remain, else a streaming list (its first page discarded). Without
+ * `remainingItemCount` (the server omits it with a label selector) the size is unknown: streaming,
+ * whose memory does not grow with page strings.
+ */
+export function sizedMode(
+  remaining: number | undefined,
+  ctx: Pick<StepContext, 'pagedUpTo'>,
+): 'paginated' | 'streaming' {
+  return remaining !== undefined && remaining <= ctx.pagedUpTo ? 'paginated' : 'streaming';
 }
 
 /** `status().phase` of a running loop in `state`. */
@@ -126,6 +147,9 @@ export function next(state: State, outcome: Outcome, ctx: StepContext): Transiti
         report: { error: outcome.error, message: 'cannot watch' },
       };
     case 'page':
+      if (state.at === 'list' && state.mode === 'sized' && sizedMode(outcome.remaining, ctx) === 'streaming') {
+        return { state: { at: 'list', mode: 'streaming' } };
+      }
       return { state: { at: 'list', mode: 'paginated', continue: outcome.continue } };
     case 'listed':
       return { state: { at: 'watch', rv: outcome.rv, resumed: false } };
@@ -176,7 +200,7 @@ function failed(state: State, outcome: Extract<Outcome, { type: 'error' }>, ctx:
         report: { error, message: 'watch failed' },
       };
     }
-    if (state.at === 'list' && state.continue !== undefined) {
+    if (state.at === 'list' && state.mode !== 'sized' && state.continue !== undefined) {
       return {
         state: { at: 'list', mode: state.mode },
         report: { error, message: 'the list continue token expired; listing again from the start' },
@@ -206,7 +230,9 @@ function retryOf(state: State, rv: string | undefined, throttled: boolean): Stat
     case 'watch':
       return { at: 'watch', rv: rv ?? state.rv, resumed: true };
     case 'list':
-      return throttled || state.continue === undefined ? state : { at: 'list', mode: state.mode };
+      return throttled || state.mode === 'sized' || state.continue === undefined
+        ? state
+        : { at: 'list', mode: state.mode };
     case 'wait':
       return state.resume;
     case 'failed':

@@ -186,9 +186,8 @@ describe('ListWatch: a request the server rejects fails the watcher instead of h
     return { watcher, onError };
   }
 
-  it('auto mode: a 400 on the streaming list is retried once as a paginated LIST; a 400 there stops the watcher', async () => {
+  it('auto mode: a 400 on the first LIST page stops the watcher', async () => {
     const api = new FakeKubeApi();
-    api.watches.push([new FakeApiError('KW_BAD_REQUEST', 400, 'watch')]);
     api.lists.push(new FakeApiError('KW_BAD_REQUEST', 400, 'list', undefined, 'unable to parse requirement'));
     const { watcher, onError } = watcherOn(api, { labelSelector: 'app in (', listMode: 'auto' });
     const synced = watcher.waitForSync();
@@ -200,7 +199,7 @@ describe('ListWatch: a request the server rejects fails the watcher instead of h
     expect(watcher.status().phase).toBe('failed');
     expect(onError.mock.calls.map(([e]) => e)).toEqual([error]);
     await vi.advanceTimersByTimeAsync(600_000);
-    expect([api.callsOf('watch').length, api.callsOf('list').length]).toEqual([1, 1]);
+    expect([api.callsOf('watch').length, api.callsOf('list').length]).toEqual([0, 1]);
     await expect(watcher.waitForSync()).rejects.toBe(error);
   });
 
@@ -216,18 +215,18 @@ describe('ListWatch: a request the server rejects fails the watcher instead of h
   it('a 408 on the streaming attempt is a timeout: retried as a streaming list, never taken as "streaming unsupported"', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const api = new FakeKubeApi();
+    api.lists.push({ ...page([cm('a', '1')], '1', 'tok2'), remainingItemCount: 30_000 });
     api.watches.push([new FakeApiError('KW_BAD_REQUEST', 408, 'watch')], [[bookmark('5', true)], 'hang']);
     const { watcher } = watcherOn(api, { listMode: 'auto' });
     const synced = watcher.waitForSync();
     await vi.advanceTimersByTimeAsync(1000);
     await synced;
     expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([true, true]);
-    expect(api.callsOf('list')).toHaveLength(0);
+    expect(api.callsOf('list')).toHaveLength(1);
   });
 
   it('SingleWatcher: a field selector the server rejects fails it, naming the selector sent', async () => {
     const api = new FakeKubeApi();
-    api.watches.push([new FakeApiError('KW_BAD_REQUEST', 400, 'watch')]);
     api.lists.push(new FakeApiError('KW_BAD_REQUEST', 400, 'list', undefined, 'is not a known field selector'));
     const onError = vi.fn<(err: KwErrorShape) => void>();
     const watcher = new SingleWatcher<TestObject>({
@@ -291,7 +290,7 @@ describe("ListWatch: the design's 'all' spellings", () => {
       namespaced: false,
       verbs: ['list', 'watch'],
     };
-    api.watches.push([[bookmark('1', true)], 'hang']);
+    api.lists.push(page([], '1'));
     const watcher = new SingleWatcher<TestObject>({
       api,
       resource: { group: '', version: 'v1', resource: 'namespaces' },
@@ -302,7 +301,7 @@ describe("ListWatch: the design's 'all' spellings", () => {
     });
     await watcher.waitForSync();
     expect(watcher.namespace).toBeUndefined();
-    expect(api.callsOf('watch')[0]).toMatchObject({
+    expect(api.callsOf('list')[0]).toMatchObject({
       namespace: undefined,
       options: { fieldSelector: 'metadata.name=default' },
     });

@@ -25,11 +25,20 @@ import {
   WatchStreamError,
 } from './errors';
 import type { ListWatchOptions } from './list-watch-options';
-import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
+import {
+  isFinal,
+  isRejected,
+  next,
+  type Outcome,
+  phaseOf,
+  type State,
+  type StepContext,
+  sizedMode,
+} from './list-watch-state';
 import { safeLogger } from './logger';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
-import { defaultWatcherName } from './options';
+import { defaultWatcherName, WATCHER_DEFAULTS } from './options';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
@@ -61,6 +70,7 @@ export class ListWatch<T extends KubeObject> {
   /** Cuts long runs of applies (a large batch or page) into slices so timers and I/O keep running. */
   readonly #slicer = new TimeSlicer();
   readonly #stats = new LoopStats();
+  readonly #pagedUpTo: number;
 
   #state: State = { at: 'resolve' };
   /** `auto` until the server rejected a streaming list, then `paginated`. */
@@ -71,6 +81,8 @@ export class ListWatch<T extends KubeObject> {
   #bookmarksSeen = false;
   /** The watchdog of the current (or last) watch. */
   #watchdog: Watchdog | undefined;
+  /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
+  #held: T[] | undefined;
   readonly #hooks: Instrumentation | undefined;
   readonly #ref: WatcherRef;
   /** The listing under way, for `listEnded`: when it started (clock ms), objects from LIST pages, `events.added` before it. */
@@ -80,12 +92,13 @@ export class ListWatch<T extends KubeObject> {
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
-    this.#hooks = options.instrumentation;
-    this.#ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#logger = safeLogger(options.logger);
     this.#clock = options.clock ?? monotonicClock;
     this.#backoff = new Backoff(options.backoff, this.#clock);
     this.#listMode = options.listMode;
+    this.#pagedUpTo = options.pagedUpTo ?? WATCHER_DEFAULTS.pagedUpTo;
+    this.#hooks = options.instrumentation;
+    this.#ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#selectors = {};
     if (options.labelSelector !== undefined) this.#selectors.labelSelector = options.labelSelector;
     if (options.fieldSelector !== undefined) this.#selectors.fieldSelector = options.fieldSelector;
@@ -175,6 +188,7 @@ export class ListWatch<T extends KubeObject> {
   #dispatch(outcome: Outcome): void {
     const context: StepContext = {
       listMode: this.#listMode,
+      pagedUpTo: this.#pagedUpTo,
       slowRetryMs: this.#options.slowRetryMs,
       backoff: () => this.#backoff.next(),
       random: Math.random,
@@ -198,6 +212,8 @@ export class ListWatch<T extends KubeObject> {
 
   /** Runs the request of `state`; returns what came of it, or throws. */
   async #run(state: State, signal: AbortSignal): Promise<Outcome> {
+    const held = this.#held;
+    this.#held = undefined;
     switch (state.at) {
       case 'resolve': {
         const resolved = await abortable(this.#options.api.resolve(this.#options.resource, signal), signal);
@@ -208,7 +224,8 @@ export class ListWatch<T extends KubeObject> {
       }
       case 'list':
         if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false);
-        return this.#listPage(this.#resolved(), state.continue, signal);
+        if (state.mode === 'sized') return this.#listPage(this.#resolved(), true, undefined, undefined, signal);
+        return this.#listPage(this.#resolved(), false, state.continue, held, signal);
       case 'watch':
         return this.#watch(this.#resolved(), state.rv, state.resumed);
       case 'wait':
@@ -272,22 +289,65 @@ export class ListWatch<T extends KubeObject> {
     return this.#options.metadataOnly ? { ...this.#selectors, metadataOnly: true } : { ...this.#selectors };
   }
 
-  /** One page of a paginated listing (the first one starts it with `init`; the last ends it with `initDone`). */
-  async #listPage(resource: ResolvedResource, token: string | undefined, signal: AbortSignal): Promise<Outcome> {
+  /**
+   * One page of a paginated (or `sized`) listing; the first one starts it with `init`, the last ends
+   * it with `initDone`. The page is requested before `held` (the previous page's items) is applied,
+   * so the server works on it meanwhile; a page with a next one is held in turn. A `sized` first
+   * page with more to come is applied only if the listing goes on paginated ({@link sizedMode}).
+   */
+  async #listPage(
+    resource: ResolvedResource,
+    sized: boolean,
+    token: string | undefined,
+    held: T[] | undefined,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     const { api, namespace, pageSize } = this.#options;
-    if (token === undefined) {
-      this.#stats.counters.lists++;
-      if (this.#hooks !== undefined) this.#listStarted(this.#hooks);
-      await this.#step({ type: 'init' }, signal);
-    }
-    const options: ListOptions = { limit: pageSize, signal, ...this.#requestOptions() };
+    const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#clock.now();
+    if (token === undefined) await this.#step({ type: 'init' }, signal);
+    const cancel = new AbortController();
+    const options: ListOptions = {
+      limit: pageSize,
+      signal: held === undefined ? signal : AbortSignal.any([signal, cancel.signal]),
+      ...this.#requestOptions(),
+    };
     if (token !== undefined) options.continue = token;
-    const page = await abortable(api.list<T>(resource, namespace, options), signal);
+    const request = abortable(api.list<T>(resource, namespace, options), signal);
+    if (held !== undefined) {
+      request.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
+      try {
+        await this.#applyPage(resource, held, signal);
+      } catch (err) {
+        cancel.abort(err);
+        throw err;
+      }
+    }
+    const page = await request;
     this.#gate.unblock();
     this.#stats.counters.listPages++;
+    if (page.continue !== undefined && page.continue !== '') {
+      const paginated = !sized || sizedMode(page.remainingItemCount, { pagedUpTo: this.#pagedUpTo }) === 'paginated';
+      if (token === undefined && paginated) this.#listCounted(startedAt);
+      if (paginated) {
+        this.#held = page.items;
+        this.#listing.pageObjects += page.items.length;
+      }
+      return page.remainingItemCount === undefined
+        ? { type: 'page', continue: page.continue }
+        : { type: 'page', continue: page.continue, remaining: page.remainingItemCount };
+    }
+    if (token === undefined) this.#listCounted(startedAt);
     this.#listing.pageObjects += page.items.length;
+    await this.#applyPage(resource, page.items, signal);
+    await this.#step({ type: 'initDone', rv: page.resourceVersion }, signal);
+    this.#synced(page.resourceVersion);
+    return { type: 'listed', rv: page.resourceVersion };
+  }
+
+  /** Hands a LIST page's items to the sink, time-sliced; fills in `kind` and `apiVersion`, which LIST items lack. */
+  async #applyPage(resource: ResolvedResource, items: T[], signal: AbortSignal): Promise<void> {
     const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
-    for (const item of page.items) {
+    for (const item of items) {
       if (this.#slicer.due()) await this.#breathe(signal);
       if (fill !== undefined) {
         item.kind ??= fill.kind;
@@ -295,10 +355,6 @@ export class ListWatch<T extends KubeObject> {
       }
       await this.#step({ type: 'initApply', obj: item }, signal);
     }
-    if (page.continue !== undefined && page.continue !== '') return { type: 'page', continue: page.continue };
-    await this.#step({ type: 'initDone', rv: page.resourceVersion }, signal);
-    this.#synced(page.resourceVersion);
-    return { type: 'listed', rv: page.resourceVersion };
   }
 
   /**
@@ -352,10 +408,7 @@ export class ListWatch<T extends KubeObject> {
         if (batch.done) break;
         watchdog.busy();
         const receivedAt = Date.now();
-        if (listing && !opened) {
-          this.#stats.counters.lists++;
-          if (this.#hooks !== undefined) this.#listStarted(this.#hooks, startedAt);
-        }
+        if (listing && !opened) this.#listCounted(startedAt);
         opened = true;
         this.#gate.unblock();
         for (const event of batch.value) {
@@ -409,6 +462,12 @@ export class ListWatch<T extends KubeObject> {
     }
   }
 
+  /** A listing's first response arrived: count it, and start its `listStarted`/`listEnded` report (`startedAt`, clock ms). */
+  #listCounted(startedAt: number): void {
+    this.#stats.counters.lists++;
+    if (this.#hooks !== undefined) this.#listStarted(this.#hooks, startedAt);
+  }
+
   /** A listing started (`startedAt`: when its request was sent, clock ms). */
   #listStarted(hooks: Instrumentation, startedAt = this.#clock.now()): void {
     this.#listing.startedAt = startedAt;
@@ -450,8 +509,8 @@ export class ListWatch<T extends KubeObject> {
   }
 }
 
-const EVENT_TYPES = ['added', 'modified', 'deleted', 'bookmark'] as const;
-
 function apiVersionOf(resource: GroupVersionResource): string {
   return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }
+
+const EVENT_TYPES = ['added', 'modified', 'deleted', 'bookmark'] as const;

@@ -2,7 +2,6 @@ import type { SingleChange } from '@kw/types';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
-  bookmark,
   CONFIGMAPS,
   cm,
   deleted,
@@ -55,8 +54,8 @@ afterEach(async () => {
 describe('SingleWatcher', () => {
   it('reports an absent object to onSyncComplete, then create, update, delete and re-create in order', async () => {
     const { api, watcher, changes, onSyncComplete } = setup();
+    api.lists.push(page([], '5'));
     api.watches.push([
-      [bookmark('5', true)],
       [added(cm('cfg', '6'))],
       [modified(cm('cfg', '7')), deleted(cm('cfg', '8'))],
       [added(cm('cfg', '9'))],
@@ -71,10 +70,9 @@ describe('SingleWatcher', () => {
 
   it('selects the object by name on the server, for list and watch', async () => {
     const { api, watcher } = setup({ fieldSelector: 'metadata.namespace=default' });
-    api.watches.push([errorEvent(400, 'BadRequest')]);
     api.lists.push(page([cm('cfg', '3')], '3'));
     await watcher.waitForSync();
-    await api.waitForCalls('watch', 2);
+    await api.waitForCalls('watch', 1);
     for (const call of [...api.callsOf('list'), ...api.callsOf('watch')]) {
       expect(call.options.fieldSelector).toBe('metadata.name=cfg,metadata.namespace=default');
     }
@@ -91,7 +89,8 @@ describe('SingleWatcher', () => {
         order.push(`${change} ${obj.metadata?.name}@${obj.metadata?.resourceVersion}`);
       },
     });
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], [modified(cm('cfg', '5'))], 'hang']);
+    api.lists.push(page([cm('cfg', '3')], '4'));
+    api.watches.push([[modified(cm('cfg', '5'))], 'hang']);
     await watcher.waitForSync();
     await tick();
     expect(order).toEqual(['sync cfg@3', 'added cfg@3', 'modified cfg@5']);
@@ -99,7 +98,8 @@ describe('SingleWatcher', () => {
 
   it('does not call onChange at sync when the object does not exist', async () => {
     const { api, watcher, onChange } = setup();
-    api.watches.push([[bookmark('4', true)], 'hang']);
+    api.lists.push(page([], '4'));
+    api.watches.push(['hang']);
     await watcher.waitForSync();
     await tick();
     expect(onChange).not.toHaveBeenCalled();
@@ -114,8 +114,8 @@ describe('SingleWatcher', () => {
         if (changes.length === 1) return new Promise<void>((resolve) => (release = resolve));
       },
     });
+    api.lists.push(page([], '1'));
     api.watches.push([
-      [bookmark('1', true)],
       [added(cm('cfg', '2'))],
       [modified(cm('cfg', '3'))],
       [deleted(cm('cfg', '4')), added(cm('cfg', '5')), modified(cm('cfg', '6'))],
@@ -134,8 +134,10 @@ describe('SingleWatcher', () => {
   it('after a relist reports a vanished object as deleted', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
-    api.watches.push([[bookmark('9', true)], 'hang']);
+    api.lists.push(page([cm('cfg', '3')], '4'));
+    api.watches.push([errorEvent(410, 'Expired')]);
+    api.lists.push(page([], '9'));
+    api.watches.push(['hang']);
     await watcher.waitForSync();
     await tick(1000);
     expect(changes).toEqual(['added cfg@3', 'deleted cfg@3']);
@@ -146,9 +148,12 @@ describe('SingleWatcher', () => {
   it('after a relist reports a changed object as modified and an unchanged one not at all', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { api, watcher, changes } = setup();
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('4', true)], errorEvent(410, 'Expired')]);
-    api.watches.push([[added(cm('cfg', '3'))], [bookmark('9', true)], errorEvent(410, 'Expired')]);
-    api.watches.push([[added(cm('cfg', '10'))], [bookmark('11', true)], 'hang']);
+    api.lists.push(page([cm('cfg', '3')], '4'));
+    api.watches.push([errorEvent(410, 'Expired')]);
+    api.lists.push(page([cm('cfg', '3')], '9'));
+    api.watches.push([errorEvent(410, 'Expired')]);
+    api.lists.push(page([cm('cfg', '10')], '11'));
+    api.watches.push(['hang']);
     await watcher.waitForSync();
     await tick(5000);
     expect(changes).toEqual(['added cfg@3', 'modified cfg@10']);
@@ -164,7 +169,8 @@ describe('SingleWatcher', () => {
         if (change === 'modified') throw new Error('boom');
       },
     });
-    api.watches.push([[bookmark('1', true)], [added(cm('cfg', '2')), modified(cm('cfg', '3'))], 'hang']);
+    api.lists.push(page([], '1'));
+    api.watches.push([[added(cm('cfg', '2')), modified(cm('cfg', '3'))], 'hang']);
     await watcher.waitForSync();
     await tick(300);
     expect(order).toEqual(['start added', 'end added', 'start modified', 'end modified']);
@@ -191,7 +197,8 @@ describe('SingleWatcher', () => {
 
   it('stop() ends the watch and leaves no timers', async () => {
     const { api, watcher } = setup();
-    api.watches.push([[bookmark('1', true)], 'hang']);
+    api.lists.push(page([], '1'));
+    api.watches.push(['hang']);
     await watcher.waitForSync();
     await watcher.stop();
     expect(api.openWatches).toBe(0);

@@ -141,13 +141,76 @@ describe('Watcher: initial state', () => {
     expect(watcher.status()).toMatchObject({ lastResourceVersion: '21', watches: 1, lists: 1 });
   });
 
+  it('requests the next page before applying the previous one', async () => {
+    const { api, store, watcher } = setup({ pageSize: 1 });
+    api.lists.push(page([cm('a', '1')], '10', 'tok1'), page([cm('b', '2')], '10'));
+    const listsWhenAdded: number[] = [];
+    const add = store.add.bind(store);
+    vi.spyOn(store, 'add').mockImplementation((obj, keys) => {
+      listsWhenAdded.push(api.callsOf('list').length);
+      return add(obj, keys);
+    });
+    await watcher.waitForSync();
+    expect(listsWhenAdded).toEqual([2, 2]);
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+  });
+
+  it('auto: a collection that fits in one page syncs with one consistent LIST and no streaming list', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto' });
+    api.lists.push(page([cm('a', '1'), cm('b', '2')], '10'));
+    await watcher.waitForSync();
+    await api.waitForCalls('watch', 1);
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([{ limit: WATCHER_DEFAULTS.pageSize }]);
+    expect(api.callsOf('watch')[0]?.options).toMatchObject({ resourceVersion: '10' });
+    expect(api.callsOf('watch')[0]?.options.sendInitialEvents).toBeUndefined();
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
+  });
+
+  it('auto: goes on paginated when the server says at most pagedUpTo objects remain', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto', pageSize: 1 });
+    api.lists.push(
+      { ...page([cm('a', '1')], '10', 'tok1'), remainingItemCount: WATCHER_DEFAULTS.pagedUpTo },
+      page([cm('b', '2')], '10'),
+    );
+    await watcher.waitForSync();
+    await api.waitForCalls('watch', 1);
+    expect(api.callsOf('list').map((c) => c.options.continue)).toEqual([undefined, 'tok1']);
+    expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([undefined]);
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
+  });
+
+  it('auto: more than pagedUpTo objects remaining loads with a streaming list, the first page discarded', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto' });
+    api.lists.push(LARGE_FIRST_PAGE);
+    api.watches.push([[added(cm('a', '5'))], [bookmark('20', true)], 'hang']);
+    await watcher.waitForSync();
+    expect(api.callsOf('list')).toHaveLength(1);
+    expect(api.callsOf('watch')[0]?.options).toMatchObject({ sendInitialEvents: true });
+    expect(store.versions()).toEqual({ 'default/a': '5' });
+    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
+  });
+
+  it('auto: without remainingItemCount (a label selector) loads with a streaming list', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto', labelSelector: 'app=x' });
+    api.lists.push(page([cm('z', '1')], '1', 'tok2'));
+    api.watches.push([[added(cm('a', '5'))], [bookmark('20', true)], 'hang']);
+    await watcher.waitForSync();
+    expect(api.callsOf('watch')[0]?.options).toMatchObject({ sendInitialEvents: true, labelSelector: 'app=x' });
+    expect(store.versions()).toEqual({ 'default/a': '5' });
+  });
+
+  /** A first LIST page saying more objects remain than `pagedUpTo`: `auto` goes on with a streaming list. */
+  const LARGE_FIRST_PAGE = { ...page([cm('z', '1')], '1', 'tok2'), remainingItemCount: 30_000 };
+
   it('auto mode falls back to paginated LIST when the server rejects streaming, and remembers it', async () => {
     const { api, watcher, onError } = setup({ listMode: 'auto' });
     api.watches.push(
       [new FakeApiError('KW_BAD_REQUEST', 400, 'watch')],
       [[modified(cm('a', '2'))], errorEvent(410, 'Expired')],
     );
-    api.lists.push(page([cm('a', '1')], '10'), page([cm('a', '3')], '30'));
+    api.lists.push(LARGE_FIRST_PAGE, page([cm('a', '1')], '10'), page([cm('a', '3')], '30'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 3);
     const watches = api.callsOf('watch').map((c) => c.options);
@@ -155,16 +218,16 @@ describe('Watcher: initial state', () => {
     expect(watches[1]).toMatchObject({ resourceVersion: '10' });
     expect(watches[2]).toMatchObject({ resourceVersion: '30' });
     expect(watches.filter((w) => w.sendInitialEvents)).toHaveLength(1);
-    expect(api.callsOf('list')).toHaveLength(2);
+    expect(api.callsOf('list')).toHaveLength(3);
     expect(codes(onError)).toEqual(['KW_GONE']);
   });
 
   it('auto mode falls back when the server ignores sendInitialEvents', async () => {
     const { api, watcher } = setup({ listMode: 'auto' });
     api.watches.push([[added(cm('a', '1'))], [modified(cm('a', '2'))]]);
-    api.lists.push(page([cm('a', '2')], '10'));
+    api.lists.push(LARGE_FIRST_PAGE, page([cm('a', '2')], '10'));
     await watcher.waitForSync();
-    expect(api.callsOf('list')).toHaveLength(1);
+    expect(api.callsOf('list')).toHaveLength(2);
   });
 
   it('fills in kind and apiVersion of listed items', async () => {

@@ -49,8 +49,8 @@ describe('a request the real API server rejects fails the watcher at once', () =
       expect(rejected.message).toMatch(says);
       expect(watcher.status().phase).toBe('failed');
       expect(errors).toEqual([rejected]);
-      // auto mode: the streaming attempt, then one paginated LIST; nothing after.
-      expect([counts.watch, counts.list]).toEqual([1, 1]);
+      // auto mode: the first LIST page is rejected; nothing after.
+      expect([counts.watch, counts.list]).toEqual([0, 1]);
     },
   );
 

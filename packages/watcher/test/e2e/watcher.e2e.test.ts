@@ -116,8 +116,10 @@ describe('Watcher on a real API server', () => {
     await h.watcher.waitForSync();
     expect(syncCount).toBe(3);
     expect(h.store.sizeSync()).toBe(3);
-    // listMode 'auto' loads state with a streaming list on this server: no LIST request at all.
-    expect(h.counts.list).toBe(0);
+    // listMode 'auto': three objects fit in the first LIST page, so that one request is the listing.
+    await until('the watch to start', () => h.counts.watch === 1);
+    expect(h.counts).toMatchObject({ list: 1, watch: 1 });
+    expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
     expect(h.totals).toEqual({ added: 0, created: 0, modified: 0, deleted: 0, isInitialSync: false });
 
     await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('crud-d', labels) });
@@ -151,6 +153,36 @@ describe('Watcher on a real API server', () => {
     expect(h.store.getByIdSync(`${ns.name}/page-0`)).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
   });
 
+  it('auto: goes on paginated when the first page says few objects remain (no selector)', async () => {
+    const api = core();
+    for (let i = 0; i < 5; i++) {
+      await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap(`sized-${i}`, { suite: 'sized' }) });
+    }
+    const onServer = (await api.listNamespacedConfigMap({ namespace: ns.name })).items.length;
+    const h = watch({ pageSize: 2 });
+    await h.watcher.waitForSync();
+    expect(h.store.sizeSync()).toBe(onServer);
+    const pages = Math.ceil(onServer / 2);
+    await until('the watch to start', () => h.counts.watch === 1);
+    expect(h.counts).toMatchObject({ list: pages, watch: 1 });
+    expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: pages, watches: 1 });
+    await converged(h);
+  });
+
+  it('auto: loads with a streaming list when the server leaves remainingItemCount out (label selector)', async () => {
+    const api = core();
+    for (let i = 0; i < 5; i++) {
+      await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap(`stream-${i}`, { suite: 'stream' }) });
+    }
+    const h = watch({ labelSelector: 'suite=stream', pageSize: 2 });
+    await h.watcher.waitForSync();
+    expect(h.store.sizeSync()).toBe(5);
+    // One LIST page (discarded), then one WATCH that streams the whole listing and goes on watching.
+    expect(h.counts).toMatchObject({ list: 1, watch: 1 });
+    expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
+    await converged(h, 'suite=stream');
+  });
+
   it('moves an object between index keys when a label changes', async () => {
     const api = core();
     await api.createNamespacedConfigMap({
@@ -172,7 +204,8 @@ describe('Watcher on a real API server', () => {
   it('resumes from the last resourceVersion after the connection is cut, without relisting', async () => {
     const proxy = await viaProxy();
     const api = core();
-    const h = watch({ kc: kubeConfigVia(proxy.url), labelSelector: 'suite=cut' });
+    // A streaming list: the connection cut first is the stream that loaded the state.
+    const h = watch({ kc: kubeConfigVia(proxy.url), labelSelector: 'suite=cut', listMode: 'streaming' });
     await h.watcher.waitForSync();
     const before = h.watcher.status();
     for (let i = 0; i < 3; i++) {
