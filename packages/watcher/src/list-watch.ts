@@ -1,14 +1,12 @@
 import type {
   Clock,
   GroupVersionResource,
-  Instrumentation,
   KubeObject,
   KwErrorShape,
   ListOptions,
   Logger,
   ResolvedResource,
   WatchEvent,
-  WatcherRef,
   WatcherStatus,
   WatchOptions,
 } from '@kw/types';
@@ -36,6 +34,7 @@ import {
   sizedMode,
 } from './list-watch-state';
 import { safeLogger } from './logger';
+import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
 import { defaultWatcherName, WATCHER_DEFAULTS } from './options';
@@ -83,12 +82,8 @@ export class ListWatch<T extends KubeObject> {
   #watchdog: Watchdog | undefined;
   /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
   #held: T[] | undefined;
-  readonly #hooks: Instrumentation | undefined;
-  readonly #ref: WatcherRef;
-  /** The listing under way, for `listEnded`: when it started (clock ms), objects from LIST pages, `events.added` before it. */
-  readonly #listing = { startedAt: 0, pageObjects: 0, addedBefore: 0 };
-  /** Event counts already handed to `eventsApplied`. */
-  readonly #reported = { added: 0, modified: 0, deleted: 0, bookmark: 0 };
+  /** Instrumentation, when configured. */
+  readonly #hooks: LoopHooks | undefined;
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
@@ -97,8 +92,10 @@ export class ListWatch<T extends KubeObject> {
     this.#backoff = new Backoff(options.backoff, this.#clock);
     this.#listMode = options.listMode;
     this.#pagedUpTo = options.pagedUpTo ?? WATCHER_DEFAULTS.pagedUpTo;
-    this.#hooks = options.instrumentation;
-    this.#ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
+    const ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
+    this.#hooks =
+      options.instrumentation &&
+      new LoopHooks(options.instrumentation, ref, this.#stats, this.#clock, options.storeSize);
     this.#selectors = {};
     if (options.labelSelector !== undefined) this.#selectors.labelSelector = options.labelSelector;
     if (options.fieldSelector !== undefined) this.#selectors.fieldSelector = options.fieldSelector;
@@ -121,7 +118,7 @@ export class ListWatch<T extends KubeObject> {
     if (!this.signal.aborted) {
       this.#gate.close();
       this.#controller.abort(new WatcherStoppedError('the watcher was stopped'));
-      this.#hooks?.synced?.(this.#ref, false);
+      this.#hooks?.stopped();
     }
     await this.#loopDone;
   }
@@ -160,7 +157,7 @@ export class ListWatch<T extends KubeObject> {
   report(error: KwErrorShape, message: string): void {
     this.#stats.counters.errors++;
     this.#stats.lastError = error;
-    this.#hooks?.watcherError?.(this.#ref, error.code);
+    this.#hooks?.error(error.code);
     this.#logger.warn(message, { code: error.code, error: error.message });
     try {
       this.#options.onError?.(error);
@@ -198,7 +195,7 @@ export class ListWatch<T extends KubeObject> {
     if (transition.info !== undefined) this.#logger.info(transition.info);
     if (transition.count !== undefined) {
       this.#stats.counters[transition.count]++;
-      if (this.#hooks !== undefined) this.#reportCount(this.#hooks, transition.count);
+      this.#hooks?.count(transition.count);
     }
     // Enter first: `onError` sees the phase the error leads to (`failed` when it stops the watcher).
     this.#enter(transition.state);
@@ -279,7 +276,7 @@ export class ListWatch<T extends KubeObject> {
   /** A listing is applied at `rv`: the watcher is synced. */
   #synced(rv: string): void {
     this.#stats.lastResourceVersion = rv;
-    if (this.#hooks !== undefined) this.#reportListed(this.#hooks, rv);
+    this.#hooks?.listed(rv);
     if (this.#gate.synced) return;
     this.#logger.info('synced', { resourceVersion: rv });
     this.#gate.open();
@@ -303,7 +300,7 @@ export class ListWatch<T extends KubeObject> {
     signal: AbortSignal,
   ): Promise<Outcome> {
     const { api, namespace, pageSize } = this.#options;
-    const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#clock.now();
+    const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
     if (token === undefined) await this.#step({ type: 'init' }, signal);
     const cancel = new AbortController();
     const options: ListOptions = {
@@ -330,14 +327,14 @@ export class ListWatch<T extends KubeObject> {
       if (token === undefined && paginated) this.#listCounted(startedAt);
       if (paginated) {
         this.#held = page.items;
-        this.#listing.pageObjects += page.items.length;
+        this.#hooks?.page(page.items.length);
       }
       return page.remainingItemCount === undefined
         ? { type: 'page', continue: page.continue }
         : { type: 'page', continue: page.continue, remaining: page.remainingItemCount };
     }
     if (token === undefined) this.#listCounted(startedAt);
-    this.#listing.pageObjects += page.items.length;
+    this.#hooks?.page(page.items.length);
     await this.#applyPage(resource, page.items, signal);
     await this.#step({ type: 'initDone', rv: page.resourceVersion }, signal);
     this.#synced(page.resourceVersion);
@@ -378,12 +375,12 @@ export class ListWatch<T extends KubeObject> {
       options.resourceVersion = rv;
       if (resumed) {
         this.#stats.counters.rewatches++;
-        this.#hooks?.rewatch?.(this.#ref);
+        this.#hooks?.rewatch();
       }
     }
     this.#stats.counters.watches++;
-    this.#hooks?.watchStarted?.(this.#ref);
-    const startedAt = this.#hooks === undefined ? 0 : this.#clock.now();
+    this.#hooks?.watchStarted();
+    const startedAt = this.#hooks === undefined ? 0 : this.#hooks.now();
     let last = rv ?? '';
     let delivered = false;
     let idle: WatchIdleError | undefined;
@@ -440,7 +437,7 @@ export class ListWatch<T extends KubeObject> {
           if (!listing && eventRv) this.#stats.lastResourceVersion = last = eventRv;
         }
         watchdog.done();
-        if (this.#hooks !== undefined) this.#reportBatch(this.#hooks, last);
+        this.#hooks?.batch(last);
       }
       if (listing) {
         throw new WatchStreamError(
@@ -458,59 +455,17 @@ export class ListWatch<T extends KubeObject> {
       watchdog.stop();
       controller.abort();
       closeQuietly(iterator);
-      this.#hooks?.watchEnded?.(this.#ref, (this.#clock.now() - startedAt) / 1000);
+      this.#hooks?.watchEnded(startedAt);
     }
   }
 
   /** A listing's first response arrived: count it, and start its `listStarted`/`listEnded` report (`startedAt`, clock ms). */
   #listCounted(startedAt: number): void {
     this.#stats.counters.lists++;
-    if (this.#hooks !== undefined) this.#listStarted(this.#hooks, startedAt);
-  }
-
-  /** A listing started (`startedAt`: when its request was sent, clock ms). */
-  #listStarted(hooks: Instrumentation, startedAt = this.#clock.now()): void {
-    this.#listing.startedAt = startedAt;
-    this.#listing.pageObjects = 0;
-    this.#listing.addedBefore = this.#stats.events.added;
-    hooks.listStarted?.(this.#ref);
-  }
-
-  /** A listing is in the store at `rv`. */
-  #reportListed(hooks: Instrumentation, rv: string): void {
-    const { startedAt, pageObjects, addedBefore } = this.#listing;
-    const objects = pageObjects + this.#stats.events.added - addedBefore;
-    hooks.listEnded?.(this.#ref, (this.#clock.now() - startedAt) / 1000, objects);
-    this.#reportBatch(hooks, rv);
-    hooks.synced?.(this.#ref, true);
-  }
-
-  /** After a watch batch or a listing: events by type since the last call, the store size, the resourceVersion. */
-  #reportBatch(hooks: Instrumentation, rv: string): void {
-    const { events } = this.#stats;
-    const reported = this.#reported;
-    for (const type of EVENT_TYPES) {
-      const count = events[type] - reported[type];
-      if (count > 0) {
-        reported[type] = events[type];
-        hooks.eventsApplied?.(this.#ref, type, count);
-      }
-    }
-    if (this.#options.storeSize !== undefined) hooks.storeSize?.(this.#ref, this.#options.storeSize());
-    if (rv !== '') hooks.resourceVersion?.(this.#ref, rv);
-  }
-
-  #reportCount(hooks: Instrumentation, count: 'relists' | 'tooManyRequests' | 'idleTimeouts'): void {
-    if (count === 'relists') {
-      hooks.relist?.(this.#ref);
-      hooks.synced?.(this.#ref, false);
-    } else if (count === 'tooManyRequests') hooks.tooManyRequests?.(this.#ref);
-    else hooks.idleTimeout?.(this.#ref);
+    this.#hooks?.listStarted(startedAt);
   }
 }
 
 function apiVersionOf(resource: GroupVersionResource): string {
   return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }
-
-const EVENT_TYPES = ['added', 'modified', 'deleted', 'bookmark'] as const;
