@@ -1,8 +1,9 @@
 import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store, StoreDiff, StoreVersions } from '@kw/types';
 import { LRUCache } from 'lru-cache';
 import { KeyCountError } from './errors';
+import { abortable } from './internal/abort';
+import { objectId, splitObjectId } from './internal/object-id';
 import { Limiter } from './limiter';
-import { identityOf, splitObjectId } from './object-id';
 import { CACHED_STORE_DEFAULTS, type CachedStoreOptions, validate } from './options';
 import { PartialReadError, ReadAbortedError, type ReadFailure } from './read-errors';
 import { RefIndex } from './ref-index';
@@ -171,7 +172,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
    * metadata-only object drops the cached body when the resourceVersion differs.
    */
   update(obj: T, keys: readonly string[]): void {
-    const id = identityOf(obj, keys);
+    const id = objectId(obj, keys);
     this.#checkWriteKeys(keys, this.#keyCount);
     this.#keyCount = keys.length;
     this.#upsert(obj, id, keys);
@@ -179,7 +180,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
 
   /** Forgets the object with `obj`'s identity and its cached body; an in-flight fetch of it is not cached. */
   delete(obj: T): boolean {
-    return this.#remove(identityOf(obj, undefined));
+    return this.#remove(objectId(obj));
   }
 
   /**
@@ -193,12 +194,12 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const upsertIds = new Array<ObjectId>(upserts.length);
     for (let i = 0; i < upserts.length; i++) {
       const { obj, keys } = upserts[i]!;
-      upsertIds[i] = identityOf(obj, keys);
+      upsertIds[i] = objectId(obj, keys);
       this.#checkWriteKeys(keys, expected);
       expected = keys.length;
     }
     const deleteIds = new Array<ObjectId>(deletes.length);
-    for (let i = 0; i < deletes.length; i++) deleteIds[i] = identityOf(deletes[i]!, undefined);
+    for (let i = 0; i < deletes.length; i++) deleteIds[i] = objectId(deletes[i]!);
     // Commit: nothing below throws.
     this.#keyCount = expected;
     for (let i = 0; i < upserts.length; i++) this.#upsert(upserts[i]!.obj, upsertIds[i]!, upserts[i]!.keys);
@@ -292,7 +293,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const settled = Promise.allSettled(waits.map((w) => w.flight.promise));
     let outcomes: PromiseSettledResult<T | undefined>[];
     try {
-      outcomes = stop === undefined ? await settled : await untilAborted(settled, stop);
+      outcomes = stop === undefined ? await settled : await abortable(settled, stop);
     } catch (reason) {
       for (const { flight } of waits) this.#leave(flight, reason);
       throw new ReadAbortedError(what, reason);
@@ -322,7 +323,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const controller = new AbortController();
     const signal = this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal]);
     const flight: Flight<T> = { ref, epoch: ref.epoch, controller, waiters: 0, promise: Promise.resolve(undefined) };
-    const [namespace, name] = splitObjectId(ref.id);
+    const { namespace, name } = splitObjectId(ref.id);
     flight.promise = this.#limiter
       .run(() => {
         // A fetch queued behind the cap whose reads all left (or the store closed) never starts.
@@ -369,24 +370,6 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
       // A failing error callback must not change the read's outcome.
     }
   }
-}
-
-/** Settles as `work` does, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<R>(work: Promise<R>, signal: AbortSignal): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** A metadata-only object: `PartialObjectMetadata`, or nothing besides `apiVersion`, `kind` and `metadata`. */

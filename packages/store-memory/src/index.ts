@@ -1,4 +1,4 @@
-export { InvalidConfigError, KeyCountError, MissingIdentityError } from './errors';
+export { InvalidConfigError, KeyCountError } from './errors';
+export { MissingIdentityError, objectId } from './internal/object-id';
 export { MemoryStore } from './memory-store';
-export { objectId } from './object-id';
 export type { MemoryStoreOptions } from './options';

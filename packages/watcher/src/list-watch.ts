@@ -10,9 +10,9 @@ import type {
   WatcherStatus,
   WatchOptions,
 } from '@kw/types';
-import { abortable, closeQuietly, sleep } from './abort';
 import { Backoff } from './backoff';
 import { monotonicClock } from './clock';
+import { closeQuietly } from './close-quietly';
 import {
   InvalidRequestError,
   type RequestSelectors,
@@ -22,6 +22,7 @@ import {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
+import { abortable, sleep } from './internal/abort';
 import type { ListWatchOptions } from './list-watch-options';
 import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
 import { safeLogger } from './logger';

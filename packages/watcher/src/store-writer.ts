@@ -11,8 +11,8 @@ import type {
 } from '@kw/types';
 import type { ChangeType } from './change-event-queue';
 import { KeyExtractionError, toKwError } from './errors';
+import { objectId } from './internal/object-id';
 import { isThenable } from './maybe-promise';
-import { objectId } from './object-id';
 import { show } from './options';
 import { TimeSlicer } from './time-slicer';
 import type { ApplyResult, StepSink, WatchStep } from './watch-step';
