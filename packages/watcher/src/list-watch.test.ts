@@ -1,5 +1,3 @@
-import type { KwErrorShape, ListPage } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -11,7 +9,9 @@ import {
   page,
   type TestObject,
   type WatchStep,
-} from '../test/fakes';
+} from '@kw/test-utils';
+import type { KwErrorShape, ListPage } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError, SingleWatcher, Watcher, type WatcherConfig } from './index';
 
 describe('ListWatch: long batches yield to the event loop (real timers)', () => {

@@ -1,5 +1,3 @@
-import type { SingleChange } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -11,7 +9,9 @@ import {
   modified,
   page,
   type TestObject,
-} from '../test/fakes';
+} from '@kw/test-utils';
+import type { SingleChange } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidConfigError, SingleWatcher, type SingleWatcherConfig } from './index';
 
 const running: SingleWatcher<TestObject>[] = [];

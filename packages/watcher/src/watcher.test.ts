@@ -1,5 +1,3 @@
-import type { ChangeStats, KwErrorShape } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -14,7 +12,9 @@ import {
   modified,
   page,
   type TestObject,
-} from '../test/fakes';
+} from '@kw/test-utils';
+import type { ChangeStats, KwErrorShape } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type ChangeEvent,
   InvalidConfigError,
