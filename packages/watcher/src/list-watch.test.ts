@@ -8,6 +8,7 @@ import {
   FakeStore,
   page,
   type TestObject,
+  until,
   type WatchStep,
 } from '@kw/test-utils';
 import type { KwErrorShape, ListPage } from '@kw/types';
@@ -38,12 +39,6 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
     return { api, store, watcher };
   }
 
-  /** Resolves once `store` holds `n` objects (or after 20 s). */
-  async function until(condition: () => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-
   const objects = Array.from({ length: N }, (_, i) => cm(`cm-${i}`, String(i + 2)));
 
   it('runs a timer scheduled at the first object of a 50k-event batch before the batch is applied, in order', async () => {
@@ -59,7 +54,7 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
       return add(obj, keys);
     });
     await watcher.waitForSync();
-    await until(() => store.objects.size === N);
+    await until(() => store.objects.size === N, { what: `${N} objects in the store`, timeoutMs: 20_000 });
     expect(storedWhenTimerRan).toBeGreaterThan(0);
     expect(storedWhenTimerRan).toBeLessThan(N);
     expect(store.ops).toEqual(objects.map((o) => `add default/${o.metadata?.name}`));
@@ -98,7 +93,7 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
       return add(obj, keys);
     });
     await watcher.waitForSync();
-    await until(() => stopping !== undefined);
+    await until(() => stopping !== undefined, { what: 'stop() to start', timeoutMs: 20_000 });
     await stopping;
     const applied = store.objects.size;
     expect(applied).toBeLessThan(N);

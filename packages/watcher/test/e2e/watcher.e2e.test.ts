@@ -12,6 +12,7 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { until } from '@kw/test-utils';
 import type { ChangeStats, KubeApi, KubeObject, KwErrorShape } from '@kw/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
@@ -24,7 +25,6 @@ import {
   freshVersions,
   liveHandles,
   sameVersions,
-  until,
   versionsOf,
 } from './helpers';
 
@@ -92,11 +92,10 @@ async function viaProxy(): Promise<FaultProxy> {
 }
 
 async function converged(h: Harness, labelSelector?: string, timeoutMs = 60_000): Promise<void> {
-  await until(
-    'the store to equal a fresh list',
-    async () => sameVersions(versionsOf(h.store.listSync()), await freshVersions(ns.name, labelSelector)),
-    timeoutMs,
-  );
+  await until(async () => sameVersions(versionsOf(h.store.listSync()), await freshVersions(ns.name, labelSelector)), {
+    what: 'the store to equal a fresh list',
+    timeoutMs: timeoutMs,
+  });
 }
 
 describe('Watcher on a real API server', () => {
@@ -127,7 +126,10 @@ describe('Watcher on a real API server', () => {
       body: configMap('crud-a', labels, { k: 'v' }),
     });
     await api.deleteNamespacedConfigMap({ name: 'crud-b', namespace: ns.name });
-    await until('three changes', () => h.totals.added + h.totals.modified + h.totals.deleted >= 3);
+    await until(() => h.totals.added + h.totals.modified + h.totals.deleted >= 3, {
+      what: 'three changes',
+      timeoutMs: 30_000,
+    });
     expect(h.totals).toEqual({ added: 1, created: 1, modified: 1, deleted: 1, isInitialSync: false });
     await converged(h, 'suite=crud');
     const a = h.store.getByIdSync(`${ns.name}/crud-a`) as KubeObject & { data?: Record<string, string> };
@@ -165,7 +167,10 @@ describe('Watcher on a real API server', () => {
       namespace: ns.name,
       body: [{ op: 'replace', path: '/metadata/labels/app', value: 'api' }],
     });
-    await until('the object under its new key', () => h.store.getSync(['api']).length === 1);
+    await until(() => h.store.getSync(['api']).length === 1, {
+      what: 'the object under its new key',
+      timeoutMs: 30_000,
+    });
     expect(h.store.getSync(['web'])).toEqual([]);
   });
 
@@ -181,9 +186,12 @@ describe('Watcher on a real API server', () => {
         namespace: ns.name,
         body: configMap(`cut-${i}`, { app: 'x', suite: 'cut' }),
       });
-      await until(`cut-${i} in the store`, () => h.store.getByIdSync(`${ns.name}/cut-${i}`));
+      await until(() => h.store.getByIdSync(`${ns.name}/cut-${i}`), {
+        what: `cut-${i} in the store`,
+        timeoutMs: 30_000,
+      });
     }
-    await until('onChange to report the creates', () => h.totals.added === 3);
+    await until(() => h.totals.added === 3, { what: 'onChange to report the creates', timeoutMs: 30_000 });
     const after = h.watcher.status();
     expect(after.lists).toBe(before.lists);
     expect(after.relists).toBe(0);
@@ -227,12 +235,16 @@ describe('Watcher on a real API server', () => {
       await compactEtcd();
       proxy.accept();
 
-      await until('a relist', () => h.watcher.status().relists >= 1);
+      await until(() => h.watcher.status().relists >= 1, { what: 'a relist', timeoutMs: 30_000 });
       const fresh = await api.listNamespacedEvent({ namespace: ns.name, labelSelector: 'suite=compact' });
-      await until('the store to equal a fresh list', () =>
-        sameVersions(versionsOf(h.store.listSync()), versionsOf(fresh.items as KubeObject[])),
-      );
-      await until('onChange to report the relist', () => h.totals.added + h.totals.modified + h.totals.deleted >= 5);
+      await until(() => sameVersions(versionsOf(h.store.listSync()), versionsOf(fresh.items as KubeObject[])), {
+        what: 'the store to equal a fresh list',
+        timeoutMs: 30_000,
+      });
+      await until(() => h.totals.added + h.totals.modified + h.totals.deleted >= 5, {
+        what: 'onChange to report the relist',
+        timeoutMs: 30_000,
+      });
       expect(h.totals).toMatchObject({ added: 1, created: 1, modified: 1, deleted: 3 });
       expect(h.errors.some((e) => e.code === 'KW_GONE')).toBe(true);
     },
@@ -288,16 +300,15 @@ describe('Watcher on a real API server', () => {
     });
     await watcher.waitForSync();
     await core().createNamespacedConfigMap({ namespace: ns.name, body: configMap('handles', { app: 'h' }) });
-    await until('the object', () => store.getByIdSync(`${ns.name}/handles`));
+    await until(() => store.getByIdSync(`${ns.name}/handles`), { what: 'the object', timeoutMs: 30_000 });
     await watcher.stop();
     kube.close();
     await until(
-      'handles to be released',
       () => {
         const after = liveHandles();
         return Object.entries(after).every(([kind, n]) => n <= (before[kind] ?? 0));
       },
-      5000,
+      { what: 'handles to be released', timeoutMs: 5000 },
     ).catch(() => undefined);
     const after = liveHandles();
     for (const [kind, n] of Object.entries(after)) expect(n, kind).toBeLessThanOrEqual(before[kind] ?? 0);
