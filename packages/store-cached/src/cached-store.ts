@@ -1,8 +1,8 @@
 import type { KubeObject, KwErrorShape, ObjectFetcher, ObjectId, Store, StoreDiff, StoreVersions } from '@kw/types';
 import { LRUCache } from 'lru-cache';
-import { KeyCountError } from './errors';
 import { abortable } from './internal/abort';
 import { objectId, splitObjectId } from './internal/object-id';
+import { KeyCountError } from './internal/store-errors';
 import { Limiter } from './limiter';
 import { CACHED_STORE_DEFAULTS, type CachedStoreOptions, validate } from './options';
 import { PartialReadError, ReadAbortedError, type ReadFailure } from './read-errors';

@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectId, Store, StoreDiff } from '@kw/types';
-import { KeyCountError } from './errors';
 import { objectId } from './internal/object-id';
+import { KeyCountError } from './internal/store-errors';
 import { type MemoryStoreOptions, validate } from './options';
 
 /** One stored object: its body, the leaf of its full key, and its neighbours under that key. */

@@ -1,5 +1,6 @@
+// Copy of tools/repo-checks/shared/store-errors.ts: edit that file, then run `pnpm copies:sync`.
 import type { InvalidConfigErrorShape } from '@kw/types';
-import { KwError } from './internal/kw-error';
+import { KwError } from './kw-error';
 
 /** A store option is invalid (thrown by the constructor); names the `field` and its `value`. */
 export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
