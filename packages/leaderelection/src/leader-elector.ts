@@ -2,8 +2,9 @@ import { hostname } from 'node:os';
 import type { Clock, Logger, MaybePromise } from '@kw/types';
 import { CallbackError, LeadershipLostError } from './errors';
 import { abortable, sleep } from './internal/abort';
+import { safeLogger } from './internal/safe-logger';
 import type { LeaseClient, LeaseRecord } from './lease-client';
-import { CONSOLE_LOGGER, safeLogger } from './logger';
+import { CONSOLE_LOGGER } from './logger';
 import { type LeaderElectorOptions, type Settings, validate } from './options';
 import { type DisposableSignal, timeoutSignal } from './timeout-signal';
 

@@ -23,9 +23,9 @@ import {
   WatchStreamError,
 } from './errors';
 import { abortable, sleep } from './internal/abort';
+import { safeLogger } from './internal/safe-logger';
 import type { ListWatchOptions } from './list-watch-options';
 import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
-import { safeLogger } from './logger';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
 import { SyncGate } from './sync-gate';
