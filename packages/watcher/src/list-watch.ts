@@ -1,6 +1,5 @@
 import type {
   Clock,
-  GroupVersionResource,
   KubeObject,
   KwErrorShape,
   ListOptions,
@@ -22,6 +21,7 @@ import {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
+import { groupVersion } from './group-version';
 import { abortable, sleep } from './internal/abort';
 import { safeLogger } from './internal/safe-logger';
 import type { ListWatchOptions } from './list-watch-options';
@@ -268,7 +268,7 @@ export class ListWatch<T extends KubeObject> {
     const page = await abortable(api.list<T>(resource, namespace, options), signal);
     this.#gate.unblock();
     this.#stats.counters.listPages++;
-    const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
+    const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: groupVersion(resource) };
     for (const item of page.items) {
       if (this.#slicer.due()) await this.#breathe(signal);
       if (fill !== undefined) {
@@ -380,8 +380,4 @@ export class ListWatch<T extends KubeObject> {
       closeQuietly(iterator);
     }
   }
-}
-
-function apiVersionOf(resource: GroupVersionResource): string {
-  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }
