@@ -3,6 +3,7 @@ export { errorEvent, FakeApiError } from './fake-api-error';
 export { FakeKeys } from './fake-keys';
 export { FakeKubeApi, type RecordedCall, type WatchStep } from './fake-kube-api';
 export { FakeStore } from './fake-store';
+export { tick, useFakeTimers } from './fake-time';
 export { pool } from './pool';
 export { describeStoreContract } from './store-contract';
 export type { StoreContractEnv } from './store-harness';
