@@ -1,3 +1,4 @@
+export { useCleanup } from './cleanup';
 export type { ContractObject } from './contract-object';
 export { errorEvent, FakeApiError } from './fake-api-error';
 export { FakeKeys } from './fake-keys';

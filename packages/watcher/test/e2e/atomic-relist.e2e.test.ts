@@ -10,9 +10,9 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
-import { pool, until } from '@kw/test-utils';
+import { pool, until, useCleanup } from '@kw/test-utils';
 import type { KubeObject, Store, StoreDiff } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 // The bench loader's HTTP/2 writer: 20k creates in seconds rather than minutes.
 import { endpointFrom, H2 } from '../../../../tools/bench-e2e/src/kube.ts';
 import { Watcher } from '../../src/index';
@@ -22,10 +22,7 @@ import { CONFIGMAPS, client, freshVersions, sameVersions, versionsOf } from './h
 // disconnected, forced by an API server restart (its new watch cache no longer holds the watcher's
 // resourceVersion) after an etcd compaction (etcd cannot serve it either): 410, relist.
 const ns = useNamespace('kw-relist');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const TOTAL = Number(process.env.KW_RELIST_TOTAL ?? 20_000);
 const CHANGED = 1_000;

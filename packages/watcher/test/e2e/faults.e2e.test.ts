@@ -13,9 +13,9 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
-import { pool, until } from '@kw/test-utils';
+import { pool, until, useCleanup } from '@kw/test-utils';
 import type { KubeApi, KubeObject, KwErrorShape } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SingleWatcher, Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
@@ -36,10 +36,7 @@ const DISCOVERY_PATH = /^\/(api(\/v1)?|apis(\/[^/?]+){0,2})(\?|$)/;
 // slow events() consumer, on the real control plane. Figures are printed with console.info.
 
 const ns = useNamespace('kw-faults');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const name = (prefix: string, i: number) => `${prefix}-${String(i).padStart(4, '0')}`;
 

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer } from '@kw/indexer';
 import { apiserverAddress, FaultProxy, faultsAvailable, kubeConfigVia, useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
-import { until } from '@kw/test-utils';
+import { until, useCleanup } from '@kw/test-utils';
 import type { KubeApi } from '@kw/types';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WATCHER_DEFAULTS, Watcher } from '../../src/index';
 import { CONFIGMAPS, client, configMap, core, freshVersions, sameVersions, versionsOf } from './helpers';
 
@@ -27,10 +27,7 @@ const BURST_CEILING = 30;
 const RESYNC_BOUND_MS = WATCHER_DEFAULTS.backoff.maxMs + 30_000;
 
 const ns = useNamespace('kw-outage');
-const cleanup: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup('all');
 
 /** Wraps `api`, recording the time of every request. */
 function timed(api: KubeApi, times: number[]): KubeApi {

@@ -1,15 +1,12 @@
 import { useNamespace } from '@kw/kube-local/e2e';
-import { until } from '@kw/test-utils';
+import { until, useCleanup } from '@kw/test-utils';
 import type { SingleChange } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SingleWatcher } from '../../src/index';
 import { CONFIGMAPS, client, configMap, core } from './helpers';
 
 const ns = useNamespace('kw-single');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 describe('SingleWatcher on a real API server', () => {
   it('sees create, update, delete and re-create of one object, ignoring its neighbours', async () => {

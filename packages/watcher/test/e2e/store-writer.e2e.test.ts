@@ -1,17 +1,14 @@
 import { Indexer } from '@kw/indexer';
 import { useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
-import { until } from '@kw/test-utils';
+import { until, useCleanup } from '@kw/test-utils';
 import type { ChangeStats, Store } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
 import { CONFIGMAPS, client, configMap, core, freshVersions, versionsOf } from './helpers';
 
 const ns = useNamespace('kw-writer');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 /** Starts a watcher of the ConfigMaps labelled `suite=<suite>` into `store`; records every onChange. */
 function watch(suite: string, store: Store, overrides: Partial<WatcherConfig> = {}) {

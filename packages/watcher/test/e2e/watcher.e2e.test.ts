@@ -12,9 +12,9 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
-import { until } from '@kw/test-utils';
+import { until, useCleanup } from '@kw/test-utils';
 import type { ChangeStats, KubeApi, KubeObject, KwErrorShape } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
@@ -29,11 +29,7 @@ import {
 } from './helpers';
 
 const ns = useNamespace('kw-watcher');
-const cleanup: Array<() => unknown> = [];
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 interface Harness {
   watcher: Watcher;
