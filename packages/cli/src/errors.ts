@@ -1,18 +1,5 @@
-import type { KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base class of every error this package throws: an `Error` with a stable `code` and the offending value. */
-export class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-  /** The value that was wrong (a flag value, a resource string, a path). */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = value;
-  }
-}
+import type { KwErrorCode } from '@kw/types';
+import { KwError } from './internal/kw-error';
 
 /** The command line is wrong: unknown command or flag, missing or malformed value. Exit code 2. */
 export class UsageError extends KwError {
@@ -20,7 +7,7 @@ export class UsageError extends KwError {
   readonly command: string | undefined;
 
   constructor(message: string, value: unknown, command?: string) {
-    super('KW_INVALID_CONFIG', message, value);
+    super('KW_INVALID_CONFIG', message, { value });
     this.command = command;
   }
 }
@@ -28,7 +15,7 @@ export class UsageError extends KwError {
 /** The kubeconfig cannot be loaded, or names no usable cluster or context. Exit code 2. */
 export class KubeconfigError extends KwError {
   constructor(message: string, value: unknown, options?: { cause?: unknown }) {
-    super('KW_INVALID_CONFIG', message, value, options);
+    super('KW_INVALID_CONFIG', message, { value, ...options });
   }
 }
 
@@ -36,4 +23,8 @@ export class KubeconfigError extends KwError {
  * A flag value the indexer rejected (JSONPath, field selector), re-worded with the flag's name.
  * Keeps the indexer's `code` (`KW_INVALID_JSONPATH`, `KW_INVALID_FIELD_SELECTOR`) and `cause`. Exit code 2.
  */
-export class InvalidFlagError extends KwError {}
+export class InvalidFlagError extends KwError {
+  constructor(code: KwErrorCode, message: string, value: unknown, cause: unknown) {
+    super(code, message, { value, cause });
+  }
+}

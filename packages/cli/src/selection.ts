@@ -102,16 +102,14 @@ function createIndexer(flags: SelectionFlags, ignoreFields: readonly string[]): 
     };
     if (code === 'KW_INVALID_JSONPATH' && expression !== undefined && problem !== undefined) {
       const flag = option?.startsWith('ignoreFields') ? '--ignore-field' : '--index-by';
-      throw new InvalidFlagError(code, `${flag} ${JSON.stringify(expression)}: ${problem}`, expression, {
-        cause: error,
-      });
+      throw new InvalidFlagError(code, `${flag} ${JSON.stringify(expression)}: ${problem}`, expression, error);
     }
     if (code === 'KW_INVALID_FIELD_SELECTOR' && selector !== undefined && term !== undefined && problem !== undefined) {
       throw new InvalidFlagError(
         code,
         `--field-selector ${JSON.stringify(selector)}: term ${JSON.stringify(term)}: ${problem}`,
         selector,
-        { cause: error },
+        error,
       );
     }
     throw error;

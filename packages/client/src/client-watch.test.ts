@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { until } from '@kw/test-utils';
 import type { KubeObject, WatchEvent } from '@kw/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson, status, watchLine } from '../test/fake-api-server';
-import { collect, configMaps, leases, until } from '../test/fixtures';
+import { collect, configMaps, leases } from '../test/fixtures';
 
 import {
   ACCEPT_JSON,

@@ -1,6 +1,7 @@
+import { until } from '@kw/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson, status } from '../test/fake-api-server';
-import { configMaps, coreDiscovery, leaseDiscovery, leases, nodes, until } from '../test/fixtures';
+import { configMaps, coreDiscovery, leaseDiscovery, leases, nodes } from '../test/fixtures';
 
 import {
   AbortedError,

@@ -1,19 +1,5 @@
 import type { ApiErrorShape, ApiStatus, InvalidConfigErrorShape, KwErrorCode } from '@kw/types';
-
-/** Base class of every error `@kw/client` throws: an `Error` with a stable {@link KwErrorCode}. */
-export class KwError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: KwErrorCode;
-  /** The offending value (option, line, URL...), when there is one. */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, options: { value?: unknown; cause?: unknown } = {}) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = options.value;
-  }
-}
+import { KwError } from './internal/kw-error';
 
 /**
  * An invalid client option (thrown by `createClient()`) or argument (a malformed resource name, a

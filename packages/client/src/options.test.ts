@@ -1,6 +1,7 @@
+import { until } from '@kw/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson } from '../test/fake-api-server';
-import { configMaps, coreDiscovery, ManualClock, until } from '../test/fixtures';
+import { configMaps, coreDiscovery, ManualClock } from '../test/fixtures';
 import { CLIENT_DEFAULTS, createClient, InvalidConfigError, type KubeClient } from './index';
 
 let server: FakeApiServer;

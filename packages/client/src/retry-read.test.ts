@@ -1,6 +1,7 @@
+import { until } from '@kw/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApiServer, sendJson, status } from '../test/fake-api-server';
-import { collect, configMaps, coreDiscovery, ManualClock, until } from '../test/fixtures';
+import { collect, configMaps, coreDiscovery, ManualClock } from '../test/fixtures';
 
 import { AbortedError, createClient, type KubeClient, NotFoundError, ServerError, TooManyRequestsError } from './index';
 

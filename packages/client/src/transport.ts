@@ -2,15 +2,8 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock, Instrumentation, RequestVerb } from '@kw/types';
-import {
-  AbortedError,
-  type ApiError,
-  DecodeError,
-  KwError,
-  NetworkError,
-  TimeoutError,
-  UnauthorizedError,
-} from './errors';
+import { AbortedError, type ApiError, DecodeError, NetworkError, TimeoutError, UnauthorizedError } from './errors';
+import { KwError } from './internal/kw-error';
 import type { LoadedKubeConfig } from './load-kube-config';
 import type { RateLimiter } from './rate-limiter';
 import { describe, toApiError } from './to-api-error';

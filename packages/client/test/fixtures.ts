@@ -98,12 +98,3 @@ export class ManualClock implements Clock {
     }
   }
 }
-
-/** Waits (in real time, on I/O) until `predicate` holds; fails after `timeoutMs` so a broken test cannot hang. */
-export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`until: the condition did not hold within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}

@@ -1,27 +1,18 @@
-import type { KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base of every error `@kw/indexer` throws: an `Error` with a stable {@link KwErrorCode}. */
-export class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-
-  constructor(code: KwErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import type { InvalidConfigErrorShape } from '@kw/types';
+import { KwError } from './internal/kw-error';
 
 /** An `Indexer` option has the wrong shape (e.g. an empty `indexBy`). Code `KW_INVALID_CONFIG`. */
-export class InvalidConfigError extends KwError {
-  /** The option at fault, e.g. `indexBy`. */
+export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
+  declare readonly code: 'KW_INVALID_CONFIG';
+  /** The option at fault, e.g. `indexBy`; `value` holds what was given. */
+  readonly field: string;
+  /** @deprecated Renamed {@link InvalidConfigError.field} (one vocabulary across kw); this alias goes in the next minor. */
   readonly option: string;
-  /** The value given for it. */
-  readonly value: unknown;
 
-  constructor(option: string, value: unknown, problem: string) {
-    super('KW_INVALID_CONFIG', `${option}: ${problem}`);
-    this.option = option;
-    this.value = value;
+  constructor(field: string, value: unknown, problem: string) {
+    super('KW_INVALID_CONFIG', `${field}: ${problem}`, { value });
+    this.field = field;
+    this.option = field;
   }
 }
 
@@ -42,7 +33,7 @@ export class InvalidJsonPathError extends KwError {
     super(
       'KW_INVALID_JSONPATH',
       `${where} ${JSON.stringify(expression)}: ${problem}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
+      options.cause === undefined ? { value: expression } : { value: expression, cause: options.cause },
     );
     this.expression = expression;
     this.problem = problem;
@@ -63,7 +54,7 @@ export class InvalidFieldSelectorError extends KwError {
     super(
       'KW_INVALID_FIELD_SELECTOR',
       `fieldSelector ${JSON.stringify(selector)}: term ${JSON.stringify(term)}: ${problem}`,
-      options,
+      { value: selector, ...options },
     );
     this.selector = selector;
     this.term = term;

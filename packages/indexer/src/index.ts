@@ -1,4 +1,4 @@
-export { InvalidConfigError, InvalidFieldSelectorError, InvalidJsonPathError, KwError } from './errors';
+export { InvalidConfigError, InvalidFieldSelectorError, InvalidJsonPathError } from './errors';
 export type { FieldRequirement, FieldSelector } from './field-selector';
 export { parseFieldSelector } from './field-selector';
 export type { IndexerOptions } from './indexer';

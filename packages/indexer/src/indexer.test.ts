@@ -9,7 +9,6 @@ import {
   InvalidConfigError,
   InvalidFieldSelectorError,
   InvalidJsonPathError,
-  KwError,
 } from './index';
 
 type Obj = KubeObject & Record<string, unknown>;
@@ -29,9 +28,10 @@ describe('Indexer construction', () => {
   it('rejects an empty indexBy with KW_INVALID_CONFIG', () => {
     const error = thrown({ indexBy: [] }) as InvalidConfigError;
     expect(error).toBeInstanceOf(InvalidConfigError);
-    expect(error).toBeInstanceOf(KwError);
     expect(error.code).toBe('KW_INVALID_CONFIG');
+    expect(error.field).toBe('indexBy');
     expect(error.option).toBe('indexBy');
+    expect(error.value).toEqual([]);
     expect(error.message).toBe(
       'indexBy: needs at least one JSONPath expression, e.g. ["metadata.namespace", "metadata.name"]',
     );

@@ -1,18 +1,5 @@
-import type { CallbackErrorShape, InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base class of this package's errors: an `Error` with a stable `code` and the offending value. Not exported: match on `code`. */
-class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-  /** The value that was wrong (an option, an identity, a callback's failure). */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = value;
-  }
-}
+import type { CallbackErrorShape, InvalidConfigErrorShape } from '@kw/types';
+import { KwError } from './internal/kw-error';
 
 /** A `LeaderElector` option is invalid (thrown by the constructor): `field` names it, `value` holds it. */
 export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
@@ -21,7 +8,7 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
   readonly field: string;
 
   constructor(field: string, message: string, value: unknown) {
-    super('KW_INVALID_CONFIG', message, value);
+    super('KW_INVALID_CONFIG', message, { value });
     this.field = field;
   }
 }
@@ -32,7 +19,7 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
  */
 export class LeadershipLostError extends KwError {
   constructor(message: string, identity: string) {
-    super('KW_NOT_LEADER', message, identity);
+    super('KW_NOT_LEADER', message, { value: identity });
   }
 }
 
@@ -43,7 +30,7 @@ export class CallbackError extends KwError implements CallbackErrorShape {
   readonly callback: string;
 
   constructor(callback: string, cause: unknown) {
-    super('KW_CALLBACK', `${callback} threw: ${describe(cause)} — the elector keeps running`, cause, { cause });
+    super('KW_CALLBACK', `${callback} threw: ${describe(cause)} — the elector keeps running`, { value: cause, cause });
     this.callback = callback;
   }
 }

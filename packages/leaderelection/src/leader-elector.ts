@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import type { Clock, Instrumentation, Logger, MaybePromise } from '@kw/types';
 import { CallbackError, LeadershipLostError } from './errors';
+import { abortable, sleep } from './internal/abort';
+import { safeLogger } from './internal/safe-logger';
 import type { LeaseClient, LeaseRecord } from './lease-client';
-import { CONSOLE_LOGGER, safeLogger } from './logger';
+import { CONSOLE_LOGGER } from './logger';
 import { type LeaderElectorOptions, type Settings, validate } from './options';
-import { bound, type DisposableSignal, sleep, timeoutSignal } from './signals';
+import { type DisposableSignal, timeoutSignal } from './timeout-signal';
 
 /** The result of {@link LeaderElector.healthCheck}. */
 export interface LeaderElectionHealth {
@@ -147,7 +149,7 @@ export class LeaderElector {
   async #tryAcquire(runSignal: AbortSignal): Promise<void> {
     const signal = this.#attemptSignal(runSignal, undefined);
     try {
-      const current = await bound(this.#client.get(this.#lease.namespace, this.#lease.name, { signal }), signal);
+      const current = await abortable(this.#client.get(this.#lease.namespace, this.#lease.name, { signal }), signal);
       this.#observe(current);
       const now = this.#clock.now();
       if (current !== undefined && current.holderIdentity !== '' && current.holderIdentity !== this.identity) {
@@ -172,8 +174,8 @@ export class LeaderElector {
       };
       const written =
         current === undefined
-          ? await bound(this.#client.create({ ...fields, leaseTransitions: 0 }, { signal }), signal)
-          : await bound(
+          ? await abortable(this.#client.create({ ...fields, leaseTransitions: 0 }, { signal }), signal)
+          : await abortable(
               this.#client.update(
                 {
                   ...fields,
@@ -203,7 +205,7 @@ export class LeaderElector {
     try {
       let base = this.#record;
       if (this.#refresh || base === undefined) {
-        base = await bound(this.#client.get(this.#lease.namespace, this.#lease.name, { signal }), signal);
+        base = await abortable(this.#client.get(this.#lease.namespace, this.#lease.name, { signal }), signal);
         this.#observe(base);
         if (base?.holderIdentity !== this.identity) {
           const holder = base === undefined ? 'the lease was deleted' : `the lease is held by "${base.holderIdentity}"`;
@@ -212,7 +214,7 @@ export class LeaderElector {
           return;
         }
       }
-      const written = await bound(
+      const written = await abortable(
         this.#client.update(
           {
             ...base,
@@ -294,7 +296,7 @@ export class LeaderElector {
     const clear = async (record: LeaseRecord): Promise<void> => {
       const now = new Date();
       const released = { ...record, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
-      this.#observe(await bound(this.#client.update(released, { signal }), signal));
+      this.#observe(await abortable(this.#client.update(released, { signal }), signal));
       this.#logger.info('leader election: released the lease', {
         identity: this.identity,
         lease: this.#describeLease(),
@@ -310,7 +312,7 @@ export class LeaderElector {
           if (codeOf(error) !== 'KW_CONFLICT') throw error;
         }
       }
-      const current = await bound(this.#client.get(namespace, name, { signal }), signal);
+      const current = await abortable(this.#client.get(namespace, name, { signal }), signal);
       this.#observe(current);
       if (current?.holderIdentity === this.identity) await clear(current);
     } catch (error) {

@@ -1,18 +1,5 @@
-import type { InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base class of every error this package throws: an `Error` with a stable `code` and the offending value. */
-class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-  /** The value that was wrong. */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = value;
-  }
-}
+import type { InvalidConfigErrorShape } from '@kw/types';
+import { KwError } from './internal/kw-error';
 
 /** An option of `Metrics` or `probes()` is invalid (thrown by the constructor / factory). */
 export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
@@ -21,7 +8,7 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
   readonly field: string;
 
   constructor(field: string, value: unknown, message: string) {
-    super('KW_INVALID_CONFIG', message, value);
+    super('KW_INVALID_CONFIG', message, { value });
     this.field = field;
   }
 }
@@ -37,8 +24,7 @@ export class HookError extends KwError {
     super(
       'KW_INTERNAL',
       `@kw/metrics hook ${hook} failed: ${why} — the metric was not updated; the caller keeps running. Check the value the component passed`,
-      cause,
-      { cause },
+      { value: cause, cause },
     );
     this.hook = hook;
   }

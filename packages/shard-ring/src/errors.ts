@@ -1,18 +1,5 @@
-import type { CallbackErrorShape, InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base class of every error this package throws or reports: an `Error` with a stable `code` and the offending value. */
-export class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-  /** The value that was wrong (an option, a callback's throw). */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = value;
-  }
-}
+import type { CallbackErrorShape, InvalidConfigErrorShape } from '@kw/types';
+import { KwError } from './internal/kw-error';
 
 /** A `ShardRing` option is missing or invalid; thrown by the constructor. */
 export class InvalidConfigError extends KwError implements InvalidConfigErrorShape {
@@ -21,7 +8,7 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
   readonly field: string;
 
   constructor(field: string, message: string, value: unknown) {
-    super('KW_INVALID_CONFIG', `ShardRing option ${field}: ${message}`, value);
+    super('KW_INVALID_CONFIG', `ShardRing option ${field}: ${message}`, { value });
     this.field = field;
   }
 }
@@ -34,7 +21,7 @@ export class CallbackError extends KwError implements CallbackErrorShape {
 
   constructor(callback: string, cause: unknown) {
     const what = cause instanceof Error ? cause.message : String(cause);
-    super('KW_CALLBACK', `${callback} threw: ${what} — the ring keeps running`, cause, { cause });
+    super('KW_CALLBACK', `${callback} threw: ${what} — the ring keeps running`, { value: cause, cause });
     this.callback = callback;
   }
 }

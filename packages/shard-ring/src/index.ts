@@ -1,4 +1,4 @@
-export { CallbackError, InvalidConfigError, KwError } from './errors';
+export { CallbackError, InvalidConfigError } from './errors';
 export {
   type RangeChangeCallback,
   SHARD_RING_DEFAULTS,

@@ -1,5 +1,6 @@
 import type { Clock, KubeObject, Logger, ResolvedResource, ShardRange } from '@kw/types';
 import { CallbackError } from './errors';
+import { sleep } from './internal/abort';
 import {
   type RangeChangeCallback,
   SHARD_RING_DEFAULTS,
@@ -136,7 +137,7 @@ export class ShardRing {
       await this.#observe(signal);
       if (signal.aborted) return;
       this.#publish(this.#liveMembers());
-      await sleep(this.#settings.retryPeriodMs, signal);
+      await sleep(this.#settings.retryPeriodMs, signal, this.#clock);
     }
   }
 
@@ -348,18 +349,4 @@ function requestSignal(runSignal: AbortSignal, ms: number): DisposableSignal {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms);
   return Object.assign(AbortSignal.any([runSignal, controller.signal]), { dispose: () => clearTimeout(timer) });
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -11,9 +11,10 @@ import type {
   StoreVersions,
 } from '@kw/types';
 import { LRUCache } from 'lru-cache';
-import { KeyCountError } from './errors';
+import { abortable } from './internal/abort';
+import { objectId, splitObjectId } from './internal/object-id';
+import { KeyCountError } from './internal/store-errors';
 import { Limiter } from './limiter';
-import { identityOf, splitObjectId } from './object-id';
 import { CACHED_STORE_DEFAULTS, type CachedStoreOptions, validate } from './options';
 import { PartialReadError, ReadAbortedError, type ReadFailure } from './read-errors';
 import { RefIndex } from './ref-index';
@@ -188,7 +189,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
    * metadata-only object drops the cached body when the resourceVersion differs.
    */
   update(obj: T, keys: readonly string[]): void {
-    const id = identityOf(obj, keys);
+    const id = objectId(obj, keys);
     this.#checkWriteKeys(keys, this.#keyCount);
     this.#keyCount = keys.length;
     this.#upsert(obj, id, keys);
@@ -197,7 +198,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
 
   /** Forgets the object with `obj`'s identity and its cached body; an in-flight fetch of it is not cached. */
   delete(obj: T): boolean {
-    const removed = this.#remove(identityOf(obj, undefined));
+    const removed = this.#remove(objectId(obj));
     if (this.#hooks !== undefined) this.#reportSize();
     return removed;
   }
@@ -213,12 +214,12 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const upsertIds = new Array<ObjectId>(upserts.length);
     for (let i = 0; i < upserts.length; i++) {
       const { obj, keys } = upserts[i]!;
-      upsertIds[i] = identityOf(obj, keys);
+      upsertIds[i] = objectId(obj, keys);
       this.#checkWriteKeys(keys, expected);
       expected = keys.length;
     }
     const deleteIds = new Array<ObjectId>(deletes.length);
-    for (let i = 0; i < deletes.length; i++) deleteIds[i] = identityOf(deletes[i]!, undefined);
+    for (let i = 0; i < deletes.length; i++) deleteIds[i] = objectId(deletes[i]!);
     // Commit: nothing below throws.
     this.#keyCount = expected;
     for (let i = 0; i < upserts.length; i++) this.#upsert(upserts[i]!.obj, upsertIds[i]!, upserts[i]!.keys);
@@ -315,7 +316,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const settled = Promise.allSettled(waits.map((w) => w.flight.promise));
     let outcomes: PromiseSettledResult<T | undefined>[];
     try {
-      outcomes = stop === undefined ? await settled : await untilAborted(settled, stop);
+      outcomes = stop === undefined ? await settled : await abortable(settled, stop);
     } catch (reason) {
       for (const { flight } of waits) this.#leave(flight, reason);
       throw new ReadAbortedError(what, reason);
@@ -345,7 +346,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const controller = new AbortController();
     const signal = this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal]);
     const flight: Flight<T> = { ref, epoch: ref.epoch, controller, waiters: 0, promise: Promise.resolve(undefined) };
-    const [namespace, name] = splitObjectId(ref.id);
+    const { namespace, name } = splitObjectId(ref.id);
     let started = 0;
     flight.promise = this.#limiter
       .run(() => {
@@ -414,24 +415,6 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
       // A failing error callback must not change the read's outcome.
     }
   }
-}
-
-/** Settles as `work` does, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<R>(work: Promise<R>, signal: AbortSignal): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** A metadata-only object: `PartialObjectMetadata`, or nothing besides `apiVersion`, `kind` and `metadata`. */

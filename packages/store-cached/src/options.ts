@@ -1,5 +1,5 @@
 import type { Clock, Instrumentation, KubeObject, KwErrorShape, ObjectFetcher } from '@kw/types';
-import { InvalidConfigError } from './errors';
+import { InvalidConfigError } from './internal/store-errors';
 
 /** Default `CachedStore` options. */
 export const CACHED_STORE_DEFAULTS = {

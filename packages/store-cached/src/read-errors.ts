@@ -1,5 +1,5 @@
 import type { KubeObject, KwErrorShape, ObjectId } from '@kw/types';
-import { KwError } from './errors';
+import { KwError } from './internal/kw-error';
 
 /** One body a read could not fetch. */
 export interface ReadFailure {
@@ -28,8 +28,7 @@ export class PartialReadError<T extends KubeObject = KubeObject> extends KwError
     super(
       'KW_PARTIAL_READ',
       `${what}: ${failures.length} of ${failures.length + objects.length} bodies could not be fetched (first: ${first?.id} ${String(firstError?.code ?? '')} ${String(firstError?.message ?? firstError)}) — error.objects holds the ${objects.length} read, error.failures the rest; retry the read, or check the fetcher's access to them`,
-      failures.map((f) => f.id),
-      { cause: first?.error },
+      { value: failures.map((f) => f.id), cause: first?.error },
     );
     this.objects = objects;
     this.failures = failures;
@@ -41,13 +40,9 @@ export class ReadAbortedError extends KwError {
   declare readonly code: 'KW_ABORTED';
 
   constructor(what: string, reason: unknown) {
-    super(
-      'KW_ABORTED',
-      `${what} was aborted before its bodies were fetched — the store or the caller cancelled it`,
-      reason,
-      {
-        cause: reason,
-      },
-    );
+    super('KW_ABORTED', `${what} was aborted before its bodies were fetched — the store or the caller cancelled it`, {
+      value: reason,
+      cause: reason,
+    });
   }
 }

@@ -1,4 +1,4 @@
-export { InvalidConfigError, KeyCountError, MissingIdentityError } from './errors';
+export { MissingIdentityError, objectId } from './internal/object-id';
+export { InvalidConfigError, KeyCountError } from './internal/store-errors';
 export { MemoryStore } from './memory-store';
-export { objectId } from './object-id';
 export type { MemoryStoreOptions } from './options';

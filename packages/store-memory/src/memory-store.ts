@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectId, Store, StoreDiff } from '@kw/types';
-import { KeyCountError } from './errors';
-import { identityOf } from './object-id';
+import { objectId } from './internal/object-id';
+import { KeyCountError } from './internal/store-errors';
 import { type MemoryStoreOptions, validate } from './options';
 
 /** One stored object: its body, the leaf of its full key, and its neighbours under that key. */
@@ -172,7 +172,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
 
   /** Removes the object with `obj`'s identity (only that one, whatever its keys); returns whether it was there. O(keyCount). */
   delete(obj: T): boolean {
-    return this.#remove(identityOf(obj, undefined));
+    return this.#remove(objectId(obj));
   }
 
   /** Removes every object. A learned `keyCount` stays enforced. */
@@ -195,10 +195,10 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
       const { obj, keys } = upserts[i]!;
       this.#checkWriteKeys(obj, keys, expected);
       expected = keys.length;
-      upsertIds[i] = identityOf(obj, keys);
+      upsertIds[i] = objectId(obj, keys);
     }
     const deleteIds = new Array<ObjectId>(deletes.length);
-    for (let i = 0; i < deletes.length; i++) deleteIds[i] = identityOf(deletes[i]!, undefined);
+    for (let i = 0; i < deletes.length; i++) deleteIds[i] = objectId(deletes[i]!);
     // Commit: nothing below throws.
     if (expected !== undefined) this.#keyCount = expected;
     for (let i = 0; i < upserts.length; i++) {
@@ -210,7 +210,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
 
   #put(obj: T, keys: readonly string[]): void {
     this.#checkWriteKeys(obj, keys, this.#keyCount);
-    const id = identityOf(obj, keys);
+    const id = objectId(obj, keys);
     this.#keyCount = keys.length;
     this.#commit(obj, id, keys);
   }

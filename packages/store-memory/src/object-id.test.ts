@@ -22,7 +22,7 @@ describe('objectId', () => {
       expect(err.value).toBe(bad);
       expect(err.name).toBe('MissingIdentityError');
       expect(err.message).toBe(
-        'object of kind "Service" with fields [apiVersion, kind, metadata] has no metadata.name, so it has no identity in a store — pass objects as the API returns them, with metadata.name set',
+        'object of kind "Service" with fields [apiVersion, kind, metadata] has no metadata.name, so it has no identity — pass objects as the API returns them, with metadata.name set',
       );
     }
   });

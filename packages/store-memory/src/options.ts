@@ -1,4 +1,4 @@
-import { InvalidConfigError } from './errors';
+import { InvalidConfigError } from './internal/store-errors';
 
 /** Options of a {@link MemoryStore}. */
 export interface MemoryStoreOptions {

@@ -1,18 +1,5 @@
 import type { ApiErrorShape, CallbackErrorShape, InvalidConfigErrorShape, KwErrorCode, KwErrorShape } from '@kw/types';
-
-/** Base class of every error this package throws or reports: an `Error` with a stable `code` and the offending value. */
-export class KwError extends Error implements KwErrorShape {
-  readonly code: KwErrorCode;
-  /** The value that was wrong (an option, a status, an object). */
-  readonly value: unknown;
-
-  constructor(code: KwErrorCode, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.value = value;
-  }
-}
+import { KwError } from './internal/kw-error';
 
 /**
  * A configuration field is missing or invalid. Thrown by the constructors; also rejected from
@@ -24,7 +11,7 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
   readonly field: string;
 
   constructor(field: string, message: string, value: unknown) {
-    super('KW_INVALID_CONFIG', `${field}: ${message}`, value);
+    super('KW_INVALID_CONFIG', `${field}: ${message}`, { value });
     this.field = field;
   }
 }
@@ -36,7 +23,10 @@ export class CallbackError extends KwError implements CallbackErrorShape {
   readonly callback: string;
 
   constructor(callback: string, cause: unknown) {
-    super('KW_CALLBACK', `${callback} threw: ${describeError(cause)} — the watcher keeps running`, cause, { cause });
+    super('KW_CALLBACK', `${callback} threw: ${describeError(cause)} — the watcher keeps running`, {
+      value: cause,
+      cause,
+    });
     this.callback = callback;
   }
 }
@@ -44,7 +34,7 @@ export class CallbackError extends KwError implements CallbackErrorShape {
 /** `waitForSync` gave up because the watcher was stopped or the caller's signal aborted. */
 export class WatcherStoppedError extends KwError {
   constructor(message: string, reason?: unknown) {
-    super('KW_ABORTED', message, reason, reason === undefined ? undefined : { cause: reason });
+    super('KW_ABORTED', message, reason === undefined ? {} : { value: reason, cause: reason });
   }
 }
 
@@ -58,8 +48,7 @@ export class WatcherCrashedError extends KwError {
     super(
       'KW_INTERNAL',
       `the watch loop crashed: ${describeError(cause)} — the watcher stopped working; stop it and create a new one`,
-      cause,
-      { cause },
+      { value: cause, cause },
     );
   }
 }
@@ -88,8 +77,7 @@ export class KeyExtractionError extends KwError {
     super(
       isKwError(cause) ? cause.code : 'KW_CALLBACK',
       `${id}${typeof rv === 'string' && rv !== '' ? `@${rv}` : ''}: keys.${method} failed on ${expression}: ${describeError(cause)} — not stored (a stored version is removed) until a later version can be indexed; fix the expression or the object`,
-      obj,
-      { cause },
+      { value: obj, cause },
     );
     this.id = id;
     this.method = method;
@@ -103,18 +91,22 @@ export class WatchIdleError extends KwError {
     super(
       'KW_TIMEOUT',
       `watch received nothing for ${idleMs} ms (watchIdleTimeoutMs) — closed it and resumed from the last resourceVersion`,
-      idleMs,
+      { value: idleMs },
     );
   }
 }
 
 /** The watch stream misbehaved: it ended before the initial-events-end bookmark, or the server ignored `sendInitialEvents`. */
-export class WatchStreamError extends KwError {}
+export class WatchStreamError extends KwError {
+  constructor(code: KwErrorCode, message: string, value: unknown) {
+    super(code, message, { value });
+  }
+}
 
 /** A non-kw error (no `code`) thrown by the API client or the store; retried with backoff like a transport error. */
 export class UnexpectedError extends KwError {
   constructor(cause: unknown) {
-    super('KW_INTERNAL', `unexpected error (no kw error code): ${describeError(cause)}`, cause, { cause });
+    super('KW_INTERNAL', `unexpected error (no kw error code): ${describeError(cause)}`, { value: cause, cause });
   }
 }
 
@@ -138,8 +130,7 @@ export class InvalidRequestError extends KwError {
     super(
       status === 422 || cause.code === 'KW_INVALID' ? 'KW_INVALID' : 'KW_BAD_REQUEST',
       `the server rejected the request${status > 0 ? ` (${status})` : ''} with ${sent || 'no selector'}: "${said}" — fix the configuration and create a new watcher; the watcher stopped, as retrying cannot help`,
-      selectors,
-      { cause },
+      { value: selectors, cause },
     );
     this.status = status;
   }

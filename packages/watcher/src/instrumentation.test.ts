@@ -1,5 +1,3 @@
-import type { Instrumentation, WatcherRef } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -13,7 +11,9 @@ import {
   modified,
   page,
   type TestObject,
-} from '../test/fakes';
+} from '@kw/test-utils';
+import type { Instrumentation, WatcherRef } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type InvalidConfigError, Watcher, type WatcherConfig } from './index';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };

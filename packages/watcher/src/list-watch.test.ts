@@ -1,5 +1,3 @@
-import type { KwErrorShape, ListPage } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -10,42 +8,12 @@ import {
   FakeStore,
   page,
   type TestObject,
+  until,
   type WatchStep,
-} from '../test/fakes';
-import { sleep } from './abort';
+} from '@kw/test-utils';
+import type { KwErrorShape, ListPage } from '@kw/types';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidRequestError, SingleWatcher, Watcher, type WatcherConfig } from './index';
-
-describe('sleep', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('never resolves before the clock has advanced by ms, even if its timer fires early', async () => {
-    let done = false;
-    void sleep(1000, new AbortController().signal).then(() => {
-      done = true;
-    });
-    const now = performance.now.bind(performance);
-    const lagging = vi.spyOn(performance, 'now').mockImplementation(() => now() - 5); // the clock lags the timer by 5 ms
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(done).toBe(false);
-    await vi.advanceTimersByTimeAsync(5);
-    expect(done).toBe(true);
-    expect(vi.getTimerCount()).toBe(0);
-    lagging.mockRestore();
-  });
-
-  it('resolves at once when the signal aborts and leaves no timer', async () => {
-    const controller = new AbortController();
-    const slept = sleep(60_000, controller.signal);
-    controller.abort();
-    await slept;
-    expect(vi.getTimerCount()).toBe(0);
-  });
-});
 
 describe('ListWatch: long batches yield to the event loop (real timers)', () => {
   const N = 50_000;
@@ -71,12 +39,6 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
     return { api, store, watcher };
   }
 
-  /** Resolves once `store` holds `n` objects (or after 20 s). */
-  async function until(condition: () => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-
   const objects = Array.from({ length: N }, (_, i) => cm(`cm-${i}`, String(i + 2)));
 
   it('runs a timer scheduled at the first object of a 50k-event batch before the batch is applied, in order', async () => {
@@ -92,7 +54,7 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
       return add(obj, keys);
     });
     await watcher.waitForSync();
-    await until(() => store.objects.size === N);
+    await until(() => store.objects.size === N, { what: `${N} objects in the store`, timeoutMs: 20_000 });
     expect(storedWhenTimerRan).toBeGreaterThan(0);
     expect(storedWhenTimerRan).toBeLessThan(N);
     expect(store.ops).toEqual(objects.map((o) => `add default/${o.metadata?.name}`));
@@ -131,7 +93,7 @@ describe('ListWatch: long batches yield to the event loop (real timers)', () => 
       return add(obj, keys);
     });
     await watcher.waitForSync();
-    await until(() => stopping !== undefined);
+    await until(() => stopping !== undefined, { what: 'stop() to start', timeoutMs: 20_000 });
     await stopping;
     const applied = store.objects.size;
     expect(applied).toBeLessThan(N);

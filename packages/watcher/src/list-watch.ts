@@ -1,6 +1,5 @@
 import type {
   Clock,
-  GroupVersionResource,
   KubeObject,
   KwErrorShape,
   ListOptions,
@@ -10,9 +9,9 @@ import type {
   WatcherStatus,
   WatchOptions,
 } from '@kw/types';
-import { abortable, closeQuietly, sleep } from './abort';
 import { Backoff } from './backoff';
 import { monotonicClock } from './clock';
+import { closeQuietly } from './close-quietly';
 import {
   InvalidRequestError,
   type RequestSelectors,
@@ -22,6 +21,9 @@ import {
   WatchIdleError,
   WatchStreamError,
 } from './errors';
+import { groupVersion } from './group-version';
+import { abortable, sleep } from './internal/abort';
+import { safeLogger } from './internal/safe-logger';
 import type { ListWatchOptions } from './list-watch-options';
 import {
   isFinal,
@@ -33,7 +35,6 @@ import {
   type StepContext,
   sizedMode,
 } from './list-watch-state';
-import { safeLogger } from './logger';
 import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
@@ -343,7 +344,7 @@ export class ListWatch<T extends KubeObject> {
 
   /** Hands a LIST page's items to the sink, time-sliced; fills in `kind` and `apiVersion`, which LIST items lack. */
   async #applyPage(resource: ResolvedResource, items: T[], signal: AbortSignal): Promise<void> {
-    const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: apiVersionOf(resource) };
+    const fill = this.#options.metadataOnly ? undefined : { kind: resource.kind, apiVersion: groupVersion(resource) };
     for (const item of items) {
       if (this.#slicer.due()) await this.#breathe(signal);
       if (fill !== undefined) {
@@ -464,8 +465,4 @@ export class ListWatch<T extends KubeObject> {
     this.#stats.counters.lists++;
     this.#hooks?.listStarted(startedAt);
   }
-}
-
-function apiVersionOf(resource: GroupVersionResource): string {
-  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }

@@ -1,5 +1,3 @@
-import type { SingleChange } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   CONFIGMAPS,
@@ -10,10 +8,14 @@ import {
   modified,
   page,
   type TestObject,
-} from '../test/fakes';
+  tick,
+  useFakeTimers,
+} from '@kw/test-utils';
+import type { SingleChange } from '@kw/types';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidConfigError, SingleWatcher, type SingleWatcherConfig } from './index';
 
-const running: SingleWatcher<TestObject>[] = [];
+const running = useFakeTimers<SingleWatcher<TestObject>>();
 
 function setup(overrides: Partial<SingleWatcherConfig<TestObject>> = {}) {
   const api = new FakeKubeApi();
@@ -36,20 +38,6 @@ function setup(overrides: Partial<SingleWatcherConfig<TestObject>> = {}) {
   running.push(watcher);
   return { api, watcher, changes, onChange, onSyncComplete, onError };
 }
-
-async function tick(ms = 0) {
-  await vi.advanceTimersByTimeAsync(ms);
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
 
 describe('SingleWatcher', () => {
   it('reports an absent object to onSyncComplete, then create, update, delete and re-create in order', async () => {

@@ -1,6 +1,6 @@
 import type { KubeObject, MaybePromise, SingleChange, SingleWatcherConfig, WatcherStatus } from '@kw/types';
-import { abortable } from './abort';
 import { CallbackError, InvalidConfigError } from './errors';
+import { abortable } from './internal/abort';
 import { ListWatch } from './list-watch';
 import { isThenable } from './maybe-promise';
 import { optionalFunction, requiredFunction, show, targetSettings, WATCHER_DEFAULTS } from './options';

@@ -1,6 +1,6 @@
+import { CONFIGMAPS, cm, FakeKeys, FakeStore, type TestObject } from '@kw/test-utils';
 import type { ObjectId } from '@kw/types';
 import { describe, expect, it, vi } from 'vitest';
-import { CONFIGMAPS, cm, FakeKeys, FakeStore, type TestObject } from '../test/fakes';
 import { StoreWriter, type StoreWriterOptions } from './store-writer';
 import type { ApplyResult, WatchStep } from './watch-step';
 

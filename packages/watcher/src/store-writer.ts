@@ -11,8 +11,9 @@ import type {
 } from '@kw/types';
 import type { ChangeType } from './change-event-queue';
 import { KeyExtractionError, toKwError } from './errors';
+import { groupVersion } from './group-version';
+import { objectId, splitObjectId } from './internal/object-id';
 import { isThenable } from './maybe-promise';
-import { objectId } from './object-id';
 import { show } from './options';
 import { TimeSlicer } from './time-slicer';
 import type { ApplyResult, StepSink, WatchStep } from './watch-step';
@@ -373,14 +374,11 @@ export function tombstone<T extends KubeObject>(
   resourceVersion: string,
   resource: ResolvedResource | undefined,
 ): T {
-  const slash = id.indexOf('/');
-  const metadata =
-    slash === -1
-      ? { name: id, resourceVersion }
-      : { namespace: id.slice(0, slash), name: id.slice(slash + 1), resourceVersion };
+  const { namespace, name } = splitObjectId(id);
+  const metadata = namespace === undefined ? { name, resourceVersion } : { namespace, name, resourceVersion };
   const obj: KubeObject = { metadata };
   if (resource !== undefined) {
-    obj.apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+    obj.apiVersion = groupVersion(resource);
     obj.kind = resource.kind;
   }
   return obj as T;

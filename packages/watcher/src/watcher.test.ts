@@ -1,5 +1,3 @@
-import type { ChangeStats, KwErrorShape } from '@kw/types';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   added,
   bookmark,
@@ -14,7 +12,11 @@ import {
   modified,
   page,
   type TestObject,
-} from '../test/fakes';
+  tick,
+  useFakeTimers,
+} from '@kw/test-utils';
+import type { ChangeStats, KwErrorShape } from '@kw/types';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type ChangeEvent,
   InvalidConfigError,
@@ -26,7 +28,7 @@ import {
 } from './index';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };
-const running: Watcher<TestObject>[] = [];
+const running = useFakeTimers<Watcher<TestObject>>();
 
 function setup(overrides: Partial<WatcherConfig<TestObject>> = {}) {
   const api = new FakeKubeApi();
@@ -49,22 +51,7 @@ function setup(overrides: Partial<WatcherConfig<TestObject>> = {}) {
   return { api, store, onChange, onError, onSyncComplete, watcher };
 }
 
-/** Lets the background loop run: microtasks, then timers due within `ms`. */
-async function tick(ms = 0) {
-  await vi.advanceTimersByTimeAsync(ms);
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
 const codes = (onError: ReturnType<typeof vi.fn>) => onError.mock.calls.map(([e]) => (e as KwErrorShape).code);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
 
 describe('Watcher: initial state', () => {
   it('lists every page following continue tokens, then watches from the list resourceVersion', async () => {

@@ -9,10 +9,10 @@ import type {
   WatcherConfig,
   WatcherStatus,
 } from '@kw/types';
-import { abortable } from './abort';
 import { type ChangeEvent, ChangeEventQueue, type ChangeEventsOptions, type ChangeType } from './change-event-queue';
 import { Debouncer } from './debouncer';
 import { CallbackError, InvalidConfigError } from './errors';
+import { abortable } from './internal/abort';
 import { ListWatch } from './list-watch';
 import { isThenable } from './maybe-promise';
 import { show, type TargetSettings, watcherSettings } from './options';

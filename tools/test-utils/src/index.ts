@@ -1,5 +1,12 @@
+export { useCleanup } from './cleanup';
 export type { ContractObject } from './contract-object';
+export { errorEvent, FakeApiError } from './fake-api-error';
+export { FakeKeys } from './fake-keys';
+export { FakeKubeApi, type RecordedCall, type WatchStep } from './fake-kube-api';
+export { FakeStore } from './fake-store';
+export { tick, useFakeTimers } from './fake-time';
 export { pool } from './pool';
 export { describeStoreContract } from './store-contract';
 export type { StoreContractEnv } from './store-harness';
+export { added, bookmark, CONFIGMAPS, cm, deleted, modified, page, type TestObject } from './test-objects';
 export { type UntilOptions, until } from './until';

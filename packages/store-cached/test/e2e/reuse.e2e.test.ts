@@ -2,19 +2,16 @@ import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { createClient, createFetcher } from '@kw/client';
 import { Indexer } from '@kw/indexer';
 import { adminKubeConfig, useNamespace } from '@kw/kube-local/e2e';
-import { until } from '@kw/test-utils';
+import { until, useCleanup } from '@kw/test-utils';
 import type { ChangeStats, KubeObject } from '@kw/types';
 import { Watcher } from '@kw/watcher';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CachedStore } from '../../src/index';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 const ns = useNamespace('store-cached-reuse');
 const core = () => adminKubeConfig().makeApiClient(CoreV1Api);
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const configMap = (name: string, v: string): V1ConfigMap => ({
   metadata: { name, labels: { suite: 'reuse' } },

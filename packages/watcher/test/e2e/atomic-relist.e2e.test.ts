@@ -10,21 +10,19 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { pool, until, useCleanup } from '@kw/test-utils';
 import type { KubeObject, Store, StoreDiff } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 // The bench loader's HTTP/2 writer: 20k creates in seconds rather than minutes.
 import { endpointFrom, H2 } from '../../../../tools/bench-e2e/src/kube.ts';
 import { Watcher } from '../../src/index';
-import { CONFIGMAPS, client, freshVersions, pool, sameVersions, until, versionsOf } from './helpers';
+import { CONFIGMAPS, client, freshVersions, sameVersions, versionsOf } from './helpers';
 
 // Issue 13 point 6: a relist of 20k ConfigMaps, 2k of them changed or deleted while the watcher was
 // disconnected, forced by an API server restart (its new watch cache no longer holds the watcher's
 // resourceVersion) after an etcd compaction (etcd cannot serve it either): 410, relist.
 const ns = useNamespace('kw-relist');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const TOTAL = Number(process.env.KW_RELIST_TOTAL ?? 20_000);
 const CHANGED = 1_000;
@@ -130,10 +128,13 @@ describe.skipIf(!faultsAvailable())('Watcher relist at 20k objects', () => {
     phase('restarted');
     proxy.accept();
 
-    await until('a relist', () => watcher.status().relists >= 1, 120_000);
+    await until(() => watcher.status().relists >= 1, { what: 'a relist', timeoutMs: 120_000 });
     const fresh = await freshVersions(ns.name);
     expect(fresh.size).toBe(TOTAL - DELETED);
-    await until('the store to equal a fresh list', () => sameVersions(versionsOf(store.listSync()), fresh), 60_000);
+    await until(() => sameVersions(versionsOf(store.listSync()), fresh), {
+      what: 'the store to equal a fresh list',
+      timeoutMs: 60_000,
+    });
     clearInterval(sampler);
     phase('converged');
     const after = fingerprint(fresh);

@@ -10,21 +10,11 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { pool, until } from '@kw/test-utils';
 import type { KwErrorShape } from '@kw/types';
 import { describe, expect, it } from 'vitest';
 import { Watcher } from '../../src/index';
-import {
-  CONFIGMAPS,
-  client,
-  configMap,
-  core,
-  freshVersions,
-  pool,
-  prng,
-  sameVersions,
-  until,
-  versionsOf,
-} from './helpers';
+import { CONFIGMAPS, client, configMap, core, freshVersions, prng, sameVersions, versionsOf } from './helpers';
 
 const ns = useNamespace('kw-converge');
 const SEEDS = [11, 22, 33];
@@ -116,11 +106,10 @@ describe.skipIf(!faultsAvailable())('Watcher convergence under churn and faults'
           await sleep(Math.floor(random() * 200));
         }
 
-        await until(
-          'the store to equal a fresh list',
-          async () => sameVersions(versionsOf(store.listSync()), await freshVersions(ns.name, selector)),
-          60_000,
-        );
+        await until(async () => sameVersions(versionsOf(store.listSync()), await freshVersions(ns.name, selector)), {
+          what: 'the store to equal a fresh list',
+          timeoutMs: 60_000,
+        });
         const fresh = await freshVersions(ns.name, selector);
         expect(versionsOf(store.listSync())).toEqual(fresh);
         expect(fresh.size).toBe(alive.size);

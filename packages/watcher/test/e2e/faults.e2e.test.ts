@@ -13,8 +13,9 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { pool, until, useCleanup } from '@kw/test-utils';
 import type { KubeApi, KubeObject, KwErrorShape } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SingleWatcher, Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
@@ -23,10 +24,8 @@ import {
   core,
   counting,
   freshVersions,
-  pool,
   prng,
   sameVersions,
-  until,
   versionsOf,
 } from './helpers';
 
@@ -37,10 +36,7 @@ const DISCOVERY_PATH = /^\/(api(\/v1)?|apis(\/[^/?]+){0,2})(\?|$)/;
 // slow events() consumer, on the real control plane. Figures are printed with console.info.
 
 const ns = useNamespace('kw-faults');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const name = (prefix: string, i: number) => `${prefix}-${String(i).padStart(4, '0')}`;
 
@@ -117,7 +113,10 @@ describe.skipIf(!faultsAvailable())('Watcher under silent faults', () => {
     });
 
     // The short bound applies once the server has proved it sends periodic bookmarks (about one a minute).
-    await until('a periodic bookmark', () => watcher.status().watchIdleBoundMs === BOUND_MS, 120_000);
+    await until(() => watcher.status().watchIdleBoundMs === BOUND_MS, {
+      what: 'a periodic bookmark',
+      timeoutMs: 120_000,
+    });
     expect(watcher.status().idleTimeouts).toBe(0); // a healthy watch is never closed
 
     const random = prng(42);
@@ -129,17 +128,15 @@ describe.skipIf(!faultsAvailable())('Watcher under silent faults', () => {
       const changed = new Set<string>();
       while (changed.size < 100) changed.add(names[1 + Math.floor(random() * 999)] as string);
       await pool([...changed], 10, (cm) => touch(cm, labels, `trial${trial}`));
-      const detected = await until(
-        'the watchdog to close the hung watch',
-        () => errors.slice(seen).find((e) => e.error.code === 'KW_TIMEOUT'),
-        BOUND_MS + 30_000,
-      );
+      const detected = await until(() => errors.slice(seen).find((e) => e.error.code === 'KW_TIMEOUT'), {
+        what: 'the watchdog to close the hung watch',
+        timeoutMs: BOUND_MS + 30_000,
+      });
       latencies.push(detected.at - started);
       proxy.heal();
       await until(
-        'the store to equal a fresh list',
         async () => sameVersions(versionsOf(store.listSync()), await freshVersions(ns.name, 'suite=blackhole')),
-        60_000,
+        { what: 'the store to equal a fresh list', timeoutMs: 60_000 },
       );
     }
 
@@ -221,7 +218,6 @@ describe.skipIf(!faultsAvailable())('Watcher under silent faults', () => {
     await touch(names[0] as string, labels, 'final');
     const fresh = async () => freshVersions(ns.name, 'suite=storm');
     await until(
-      'every watcher to converge',
       async () => {
         const want = await fresh();
         return (
@@ -230,7 +226,7 @@ describe.skipIf(!faultsAvailable())('Watcher under silent faults', () => {
           singleObject?.metadata?.resourceVersion === want.get(names[0] as string)
         );
       },
-      60_000,
+      { what: 'every watcher to converge', timeoutMs: 60_000 },
     );
     const convergedMs = Date.now() - stormEnded;
 
@@ -338,20 +334,18 @@ describe.skipIf(!faultsAvailable())('Watcher under silent faults', () => {
     const heapAfter = heap();
 
     const want = await until(
-      'the store to equal a fresh list',
       async () => {
         const fresh = await freshVersions(ns.name, 'suite=slow');
         return sameVersions(versionsOf(store.listSync()), fresh) ? fresh : undefined;
       },
-      60_000,
+      { what: 'the store to equal a fresh list', timeoutMs: 60_000 },
     );
-    await until(
-      'onChange to have reported every modification',
-      () => reportedModified === watcher.status().events.modified,
-      30_000,
-    );
+    await until(() => reportedModified === watcher.status().events.modified, {
+      what: 'onChange to have reported every modification',
+      timeoutMs: 30_000,
+    });
     fast = true;
-    await until('the consumer to drain', () => pending.size === 0, 30_000);
+    await until(() => pending.size === 0, { what: 'the consumer to drain', timeoutMs: 30_000 });
     await sleep(200);
     for (const [cm, rv] of lastSeen) expect(rv, cm).toBe(want.get(cm));
     await watcher.stop();

@@ -1,25 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { createClient, type KubeClient } from '@kw/client';
 import { adminKubeConfig } from '@kw/kube-local/e2e';
 import type { KubeApi, KubeObject } from '@kw/types';
 
 export const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
-
-/** Polls `probe` until it returns a value other than `undefined`/`false`. */
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** A kw client for `kc` (default admin) without client-side rate limiting. */
 export function client(kc: KubeConfig = adminKubeConfig()): KubeClient {
@@ -81,18 +65,6 @@ export function sameVersions(a: Map<string, string>, b: Map<string, string>): bo
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
-}
-
-/** Runs `tasks` with at most `limit` in flight. */
-export async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 /** A small seeded PRNG (mulberry32) so a failing seed can be replayed. */

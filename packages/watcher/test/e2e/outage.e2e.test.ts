@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer } from '@kw/indexer';
 import { apiserverAddress, FaultProxy, faultsAvailable, kubeConfigVia, useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { until, useCleanup } from '@kw/test-utils';
 import type { KubeApi } from '@kw/types';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WATCHER_DEFAULTS, Watcher } from '../../src/index';
-import { CONFIGMAPS, client, configMap, core, freshVersions, sameVersions, until, versionsOf } from './helpers';
+import { CONFIGMAPS, client, configMap, core, freshVersions, sameVersions, versionsOf } from './helpers';
 
 // LONG TEST (~3.5 min): 100 watchers in one process through a 3-minute apiserver outage with the
 // default backoff (800 ms → 30 s, ×2, full jitter). Skip with `-t '!outage'` when iterating locally.
@@ -26,10 +27,7 @@ const BURST_CEILING = 30;
 const RESYNC_BOUND_MS = WATCHER_DEFAULTS.backoff.maxMs + 30_000;
 
 const ns = useNamespace('kw-outage');
-const cleanup: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup('all');
 
 /** Wraps `api`, recording the time of every request. */
 function timed(api: KubeApi, times: number[]): KubeApi {
@@ -107,14 +105,13 @@ describe.skipIf(!faultsAvailable())('Watcher outage behaviour (long)', () => {
     const want = await freshVersions(ns.name, 'suite=outage');
     const syncedAt: number[] = [];
     await until(
-      'every watcher to resync',
       () => {
         for (const [i, w] of fleet.entries()) {
           if (syncedAt[i] === undefined && sameVersions(versionsOf(w.store.listSync()), want)) syncedAt[i] = Date.now();
         }
         return syncedAt.filter((t) => t !== undefined).length === WATCHERS;
       },
-      RESYNC_BOUND_MS + 60_000,
+      { what: 'every watcher to resync', timeoutMs: RESYNC_BOUND_MS + 60_000 },
     );
     const resyncMs = Math.max(...syncedAt) - up;
 

@@ -1,16 +1,14 @@
 import { Indexer } from '@kw/indexer';
 import { useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { useCleanup } from '@kw/test-utils';
 import type { KwErrorShape } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, SingleWatcher, Watcher } from '../../src/index';
 import { CONFIGMAPS, client, counting } from './helpers';
 
 const ns = useNamespace('kw-rejected');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 const SELECTORS = [
   { labelSelector: 'app in (', says: /unable to parse requirement|found '', expected/ },

@@ -1,14 +1,12 @@
 import { useNamespace } from '@kw/kube-local/e2e';
+import { until, useCleanup } from '@kw/test-utils';
 import type { SingleChange } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SingleWatcher } from '../../src/index';
-import { CONFIGMAPS, client, configMap, core, until } from './helpers';
+import { CONFIGMAPS, client, configMap, core } from './helpers';
 
 const ns = useNamespace('kw-single');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 describe('SingleWatcher on a real API server', () => {
   it('sees create, update, delete and re-create of one object, ignoring its neighbours', async () => {
@@ -37,17 +35,17 @@ describe('SingleWatcher on a real API server', () => {
     const api = core();
     await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('neighbour', {}, { v: 'n' }) });
     await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('single', {}, { v: '1' }) });
-    await until('added', () => changes.length >= 1);
+    await until(() => changes.length >= 1, { what: 'added', timeoutMs: 30_000 });
     await api.replaceNamespacedConfigMap({
       name: 'single',
       namespace: ns.name,
       body: configMap('single', {}, { v: '2' }),
     });
-    await until('modified', () => changes.length >= 2);
+    await until(() => changes.length >= 2, { what: 'modified', timeoutMs: 30_000 });
     await api.deleteNamespacedConfigMap({ name: 'single', namespace: ns.name });
-    await until('deleted', () => changes.length >= 3);
+    await until(() => changes.length >= 3, { what: 'deleted', timeoutMs: 30_000 });
     await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap('single', {}, { v: '3' }) });
-    await until('re-created', () => changes.length >= 4);
+    await until(() => changes.length >= 4, { what: 're-created', timeoutMs: 30_000 });
     expect(changes).toEqual(['added:1', 'modified:2', 'deleted:2', 'added:3']);
     expect(watcher.object?.metadata?.name).toBe('single');
   });
@@ -73,13 +71,13 @@ describe('SingleWatcher on a real API server', () => {
       kube.close();
     });
     await watcher.waitForSync();
-    await until('the initial object', () => order.length >= 2);
+    await until(() => order.length >= 2, { what: 'the initial object', timeoutMs: 30_000 });
     await core().replaceNamespacedConfigMap({
       name: 'existing',
       namespace: ns.name,
       body: configMap('existing', {}, { v: 'y' }),
     });
-    await until('the update', () => order.length >= 3);
+    await until(() => order.length >= 3, { what: 'the update', timeoutMs: 30_000 });
     expect(order).toEqual(['sync:x', 'added:x', 'modified:y']);
   });
 
@@ -109,10 +107,10 @@ describe('SingleWatcher on a real API server', () => {
         body: configMap('stuck', {}, { v }),
       });
     }
-    await until(
-      'the latest version',
-      () => (watcher.object as { data?: Record<string, string> } | undefined)?.data?.v === '3',
-    );
+    await until(() => (watcher.object as { data?: Record<string, string> } | undefined)?.data?.v === '3', {
+      what: 'the latest version',
+      timeoutMs: 30_000,
+    });
     expect(calls).toEqual(['added:0']);
     expect(watcher.status()).toMatchObject({ phase: 'watching', events: { modified: 3 } });
   });

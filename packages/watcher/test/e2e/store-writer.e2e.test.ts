@@ -1,16 +1,14 @@
 import { Indexer } from '@kw/indexer';
 import { useNamespace } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { until, useCleanup } from '@kw/test-utils';
 import type { ChangeStats, Store } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
-import { CONFIGMAPS, client, configMap, core, freshVersions, until, versionsOf } from './helpers';
+import { CONFIGMAPS, client, configMap, core, freshVersions, versionsOf } from './helpers';
 
 const ns = useNamespace('kw-writer');
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 /** Starts a watcher of the ConfigMaps labelled `suite=<suite>` into `store`; records every onChange. */
 function watch(suite: string, store: Store, overrides: Partial<WatcherConfig> = {}) {
@@ -68,7 +66,7 @@ async function reuse(suite: string, store: Store, names: () => Promise<Map<strin
   await second.watcher.waitForSync();
   expect(await names()).toEqual(await freshVersions(ns.name, `suite=${suite}`));
   expect(second.syncCount()).toBe(3);
-  await until('the sync batch', () => second.calls.length >= 1);
+  await until(() => second.calls.length >= 1, { what: 'the sync batch', timeoutMs: 30_000 });
   expect(second.calls).toEqual([{ added: 1, created: 1, modified: 1, deleted: 2, isInitialSync: true }]);
 }
 
@@ -83,9 +81,9 @@ describe('Watcher store writer on a real API server', () => {
     await create('sync', names);
     const { watcher, calls } = watch('sync', new MemoryStore(), { callOnChangeDuringSync: true, debounceMs: 500 });
     await watcher.waitForSync();
-    await until('the sync batch', () => calls.length >= 1, 5000);
+    await until(() => calls.length >= 1, { what: 'the sync batch', timeoutMs: 5000 });
     await create('sync', ['sync-d']);
-    await until('the change after the sync', () => calls.length >= 2, 10_000);
+    await until(() => calls.length >= 2, { what: 'the change after the sync', timeoutMs: 10_000 });
     expect(calls.map((c) => c.isInitialSync)).toEqual([true, false]);
     const during = calls.filter((c) => c.isInitialSync).reduce((n, c) => n + c.added, 0);
     const after = calls.filter((c) => !c.isInitialSync).reduce((n, c) => n + c.added, 0);

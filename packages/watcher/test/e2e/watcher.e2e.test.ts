@@ -12,8 +12,9 @@ import {
   useNamespace,
 } from '@kw/kube-local/e2e';
 import { MemoryStore } from '@kw/store-memory';
+import { until, useCleanup } from '@kw/test-utils';
 import type { ChangeStats, KubeApi, KubeObject, KwErrorShape } from '@kw/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
 import {
   CONFIGMAPS,
@@ -24,16 +25,11 @@ import {
   freshVersions,
   liveHandles,
   sameVersions,
-  until,
   versionsOf,
 } from './helpers';
 
 const ns = useNamespace('kw-watcher');
-const cleanup: Array<() => unknown> = [];
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanup();
 
 interface Harness {
   watcher: Watcher;
@@ -92,11 +88,10 @@ async function viaProxy(): Promise<FaultProxy> {
 }
 
 async function converged(h: Harness, labelSelector?: string, timeoutMs = 60_000): Promise<void> {
-  await until(
-    'the store to equal a fresh list',
-    async () => sameVersions(versionsOf(h.store.listSync()), await freshVersions(ns.name, labelSelector)),
-    timeoutMs,
-  );
+  await until(async () => sameVersions(versionsOf(h.store.listSync()), await freshVersions(ns.name, labelSelector)), {
+    what: 'the store to equal a fresh list',
+    timeoutMs: timeoutMs,
+  });
 }
 
 describe('Watcher on a real API server', () => {
@@ -117,7 +112,7 @@ describe('Watcher on a real API server', () => {
     expect(syncCount).toBe(3);
     expect(h.store.sizeSync()).toBe(3);
     // listMode 'auto': three objects fit in the first LIST page, so that one request is the listing.
-    await until('the watch to start', () => h.counts.watch === 1);
+    await until(() => h.counts.watch === 1, { what: 'the watch to start' });
     expect(h.counts).toMatchObject({ list: 1, watch: 1 });
     expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
     expect(h.totals).toEqual({ added: 0, created: 0, modified: 0, deleted: 0, isInitialSync: false });
@@ -129,7 +124,10 @@ describe('Watcher on a real API server', () => {
       body: configMap('crud-a', labels, { k: 'v' }),
     });
     await api.deleteNamespacedConfigMap({ name: 'crud-b', namespace: ns.name });
-    await until('three changes', () => h.totals.added + h.totals.modified + h.totals.deleted >= 3);
+    await until(() => h.totals.added + h.totals.modified + h.totals.deleted >= 3, {
+      what: 'three changes',
+      timeoutMs: 30_000,
+    });
     expect(h.totals).toEqual({ added: 1, created: 1, modified: 1, deleted: 1, isInitialSync: false });
     await converged(h, 'suite=crud');
     const a = h.store.getByIdSync(`${ns.name}/crud-a`) as KubeObject & { data?: Record<string, string> };
@@ -163,7 +161,7 @@ describe('Watcher on a real API server', () => {
     await h.watcher.waitForSync();
     expect(h.store.sizeSync()).toBe(onServer);
     const pages = Math.ceil(onServer / 2);
-    await until('the watch to start', () => h.counts.watch === 1);
+    await until(() => h.counts.watch === 1, { what: 'the watch to start' });
     expect(h.counts).toMatchObject({ list: pages, watch: 1 });
     expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: pages, watches: 1 });
     await converged(h);
@@ -197,7 +195,10 @@ describe('Watcher on a real API server', () => {
       namespace: ns.name,
       body: [{ op: 'replace', path: '/metadata/labels/app', value: 'api' }],
     });
-    await until('the object under its new key', () => h.store.getSync(['api']).length === 1);
+    await until(() => h.store.getSync(['api']).length === 1, {
+      what: 'the object under its new key',
+      timeoutMs: 30_000,
+    });
     expect(h.store.getSync(['web'])).toEqual([]);
   });
 
@@ -214,9 +215,12 @@ describe('Watcher on a real API server', () => {
         namespace: ns.name,
         body: configMap(`cut-${i}`, { app: 'x', suite: 'cut' }),
       });
-      await until(`cut-${i} in the store`, () => h.store.getByIdSync(`${ns.name}/cut-${i}`));
+      await until(() => h.store.getByIdSync(`${ns.name}/cut-${i}`), {
+        what: `cut-${i} in the store`,
+        timeoutMs: 30_000,
+      });
     }
-    await until('onChange to report the creates', () => h.totals.added === 3);
+    await until(() => h.totals.added === 3, { what: 'onChange to report the creates', timeoutMs: 30_000 });
     const after = h.watcher.status();
     expect(after.lists).toBe(before.lists);
     expect(after.relists).toBe(0);
@@ -260,12 +264,16 @@ describe('Watcher on a real API server', () => {
       await compactEtcd();
       proxy.accept();
 
-      await until('a relist', () => h.watcher.status().relists >= 1);
+      await until(() => h.watcher.status().relists >= 1, { what: 'a relist', timeoutMs: 30_000 });
       const fresh = await api.listNamespacedEvent({ namespace: ns.name, labelSelector: 'suite=compact' });
-      await until('the store to equal a fresh list', () =>
-        sameVersions(versionsOf(h.store.listSync()), versionsOf(fresh.items as KubeObject[])),
-      );
-      await until('onChange to report the relist', () => h.totals.added + h.totals.modified + h.totals.deleted >= 5);
+      await until(() => sameVersions(versionsOf(h.store.listSync()), versionsOf(fresh.items as KubeObject[])), {
+        what: 'the store to equal a fresh list',
+        timeoutMs: 30_000,
+      });
+      await until(() => h.totals.added + h.totals.modified + h.totals.deleted >= 5, {
+        what: 'onChange to report the relist',
+        timeoutMs: 30_000,
+      });
       expect(h.totals).toMatchObject({ added: 1, created: 1, modified: 1, deleted: 3 });
       expect(h.errors.some((e) => e.code === 'KW_GONE')).toBe(true);
     },
@@ -321,16 +329,15 @@ describe('Watcher on a real API server', () => {
     });
     await watcher.waitForSync();
     await core().createNamespacedConfigMap({ namespace: ns.name, body: configMap('handles', { app: 'h' }) });
-    await until('the object', () => store.getByIdSync(`${ns.name}/handles`));
+    await until(() => store.getByIdSync(`${ns.name}/handles`), { what: 'the object', timeoutMs: 30_000 });
     await watcher.stop();
     kube.close();
     await until(
-      'handles to be released',
       () => {
         const after = liveHandles();
         return Object.entries(after).every(([kind, n]) => n <= (before[kind] ?? 0));
       },
-      5000,
+      { what: 'handles to be released', timeoutMs: 5000 },
     ).catch(() => undefined);
     const after = liveHandles();
     for (const [kind, n] of Object.entries(after)) expect(n, kind).toBeLessThanOrEqual(before[kind] ?? 0);

@@ -1,5 +1,8 @@
+// Copy of tools/repo-checks/shared/abort.ts: edit that file, then run `pnpm copies:sync`.
 import type { Clock } from '@kw/types';
-import { monotonicClock } from './clock';
+
+/** The monotonic clock every kw wait uses unless a test injects another. */
+export const MONOTONIC: Clock = { now: () => performance.now() };
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts (the promise is left to settle unobserved). */
 export function abortable<V>(promise: Promise<V>, signal: AbortSignal): Promise<V> {
@@ -24,11 +27,11 @@ export function abortable<V>(promise: Promise<V>, signal: AbortSignal): Promise<
 }
 
 /**
- * Resolves once `clock` (monotonic by default) has advanced by at least `ms` (a timer that fires
- * early is re-armed, so a `Retry-After` is never cut short; a wall-clock step neither shortens nor
- * stretches the wait), or as soon as `signal` aborts; leaves no timer behind.
+ * Resolves once `clock` has advanced by at least `ms` (a timer that fires early is re-armed, so a
+ * `Retry-After` is never cut short and a wall-clock step neither shortens nor stretches the wait),
+ * or as soon as `signal` aborts; leaves no timer and no listener behind.
  */
-export function sleep(ms: number, signal: AbortSignal, clock: Clock = monotonicClock): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal, clock: Clock = MONOTONIC): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal.aborted) {
       resolve();
@@ -49,13 +52,4 @@ export function sleep(ms: number, signal: AbortSignal, clock: Clock = monotonicC
     timer = setTimeout(check, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Closes an iterator that is abandoned mid-stream, ignoring how it fails (it may already be closed). */
-export function closeQuietly(iterator: AsyncIterator<unknown> | undefined): void {
-  try {
-    iterator?.return?.().catch(() => {});
-  } catch {
-    // an iterator that throws synchronously from return() is already closed
-  }
 }
