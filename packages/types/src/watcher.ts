@@ -1,6 +1,7 @@
 import type { ApiErrorShape, KubeApi, KwErrorShape } from './api';
 import type { KeyExtractor } from './indexer';
 import type { GroupVersionResource, KubeObject } from './object';
+import type { ShardOption, ShardStatus } from './shard';
 import type { MaybePromise, Store } from './store';
 
 /** What changed since the last `onChange` call. */
@@ -106,6 +107,12 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
   listMode?: 'auto' | 'paginated' | 'streaming';
   /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */
   metadataOnly?: boolean;
+  /**
+   * Hold only one shard of the collection: objects whose FNV-1a 64 hash of `metadata.uid` (or
+   * `metadata.namespace`) lies in the range. Filtered by the API server where it supports
+   * `shardSelector`, else by the watcher with the same hash. Change it later with `setShard()`.
+   */
+  shard?: ShardOption;
 }
 
 /** How a single watched object changed. */
@@ -151,4 +158,6 @@ export interface WatcherStatus {
   retryAt: number | undefined;
   /** The watchdog bound of the current (or last) watch, ms (0: disabled). */
   watchIdleBoundMs: number;
+  /** Sharded collection watchers only: the range held and where it is filtered. */
+  shard?: ShardStatus;
 }
