@@ -15,16 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 // The bench loader's HTTP/2 writer: 20k creates in seconds rather than minutes.
 import { endpointFrom, H2 } from '../../../../tools/bench-e2e/src/kube.ts';
 import { Watcher } from '../../src/index';
-import {
-  CONFIGMAPS,
-  client,
-  freshVersions,
-  pool,
-  sameVersions,
-  throwingWatchErrors,
-  until,
-  versionsOf,
-} from './helpers';
+import { CONFIGMAPS, client, freshVersions, pool, sameVersions, until, versionsOf } from './helpers';
 
 // Issue 13 point 6: a relist of 20k ConfigMaps, 2k of them changed or deleted while the watcher was
 // disconnected, forced by an API server restart (its new watch cache no longer holds the watcher's
@@ -95,7 +86,7 @@ describe.skipIf(!faultsAvailable())('Watcher relist at 20k objects', () => {
     const store = withReplace(new MemoryStore());
     let onChangeSawMix = false;
     const watcher = new Watcher({
-      api: throwingWatchErrors(kube),
+      api: kube,
       resource: CONFIGMAPS,
       namespace: ns.name,
       keys: new Indexer({ indexBy: ['metadata.name'], ignoreFields: ['metadata.managedFields'] }),

@@ -117,36 +117,3 @@ export function liveHandles(): Record<string, number> {
   }
   return counts;
 }
-
-/**
- * `api` with watch `ERROR` events thrown as typed errors, as the `KubeApi` contract now asks
- * (`KW_GONE` for 410). For a client that still yields them; a no-op for one that throws them.
- */
-export function throwingWatchErrors(api: KubeApi): KubeApi {
-  return {
-    get identity() {
-      return api.identity;
-    },
-    resolve: (...args) => api.resolve(...args),
-    list: (...args) => api.list(...args),
-    get: (...args) => api.get(...args),
-    watch: <T extends KubeObject>(...args: Parameters<KubeApi['watch']>) =>
-      (async function* () {
-        for await (const batch of api.watch<T>(...args)) {
-          const error = batch.find((e) => (e.type as string) === 'ERROR');
-          if (error === undefined) {
-            yield batch;
-            continue;
-          }
-          const status = error.object as { code?: number; message?: string; reason?: string };
-          yield batch.slice(0, batch.indexOf(error));
-          throw Object.assign(new Error(`watch ERROR ${status.code}: ${status.message}`), {
-            code: status.code === 410 ? 'KW_GONE' : 'KW_INTERNAL',
-            status: status.code,
-            verb: 'watch',
-            reason: status.reason,
-          });
-        }
-      })(),
-  };
-}

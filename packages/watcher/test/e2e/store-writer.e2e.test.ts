@@ -1,8 +1,7 @@
 import { Indexer } from '@kw/indexer';
 import { useNamespace } from '@kw/kube-local/e2e';
-import { CachedStore } from '@kw/store-cached';
 import { MemoryStore } from '@kw/store-memory';
-import type { ChangeStats, KubeObject, Store } from '@kw/types';
+import type { ChangeStats, Store } from '@kw/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Watcher, type WatcherConfig } from '../../src/index';
 import { CONFIGMAPS, client, configMap, core, freshVersions, until, versionsOf } from './helpers';
@@ -77,27 +76,6 @@ describe('Watcher store writer on a real API server', () => {
   it('a second watcher on a reused MemoryStore deletes what was deleted in between and counts it', async () => {
     const store = new MemoryStore();
     await reuse('mem', store, async () => versionsOf(store.listSync()));
-  });
-
-  it('a second watcher on a reused CachedStore deletes what was deleted in between and counts it', async () => {
-    const kube = client();
-    cleanup.push(() => kube.close());
-    const resolved = await kube.resolve(CONFIGMAPS);
-    const store = new CachedStore<KubeObject>({
-      fetch: async (namespace, name) => {
-        try {
-          return await kube.get(resolved, namespace, name);
-        } catch (err) {
-          if ((err as { code?: unknown }).code === 'KW_NOT_FOUND') return undefined;
-          throw err;
-        }
-      },
-    });
-    await reuse(
-      'cached',
-      store,
-      async () => new Map(store.resourceVersions().map(([id, rv]) => [id.slice(id.indexOf('/') + 1), rv])),
-    );
   });
 
   it('callOnChangeDuringSync delivers a sync that ends inside one debounce window, then later changes', async () => {

@@ -24,7 +24,6 @@ import {
   freshVersions,
   liveHandles,
   sameVersions,
-  throwingWatchErrors,
   until,
   versionsOf,
 } from './helpers';
@@ -53,7 +52,7 @@ function watch(
 ): Harness {
   const { kc, indexBy, ...rest } = options;
   const kube = client(kc);
-  const { api, counts } = counting(throwingWatchErrors(kube));
+  const { api, counts } = counting(kube);
   const store = new MemoryStore();
   const totals: ChangeStats = { added: 0, created: 0, modified: 0, deleted: 0, isInitialSync: false };
   const errors: KwErrorShape[] = [];
