@@ -6,12 +6,14 @@ import type {
   KubeApi,
   KubeObject,
   Logger,
+  ShardRange,
   Store,
   WatcherConfig,
   WatchTargetConfig,
 } from '@kw/types';
 import { InvalidConfigError } from './errors';
 import { SILENT_LOGGER } from './logger';
+import { resolveShardOption } from './shard-selector';
 
 /**
  * Every default of `Watcher` and `SingleWatcher`, in one place. Times are milliseconds unless
@@ -73,6 +75,8 @@ export interface WatcherSettings extends TargetSettings {
   listMode: 'auto' | 'paginated' | 'streaming';
   metadataOnly: boolean;
   maxAtomicDiff: number;
+  /** The `shard` option's range (bounds in lowercase), or `undefined`: the whole collection. */
+  shardRange: ShardRange | undefined;
 }
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
@@ -127,6 +131,7 @@ export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>):
       min: 0,
       integer: true,
     }),
+    shardRange: config.shard === undefined ? undefined : resolveShardOption(config.shard),
   };
 }
 
