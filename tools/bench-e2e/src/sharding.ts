@@ -3,7 +3,7 @@
  * `ShardedListAndWatch=true` (its own run folder), one unsharded watcher vs each of 3
  * server-sharded replicas vs 3 client-filtered replicas (the client strips `shardSelector`, so the
  * server sends everything as one without the gate would). Per replica: sync time, peak RSS, bytes
- * received, CPU. Writes bench/results/sharding.json and sharding.md.
+ * received, CPU. Writes bench/results/sharding-<size>.json and sharding.md.
  *
  *   pnpm build && pnpm bench:e2e:sharding --size 30000
  */
@@ -108,11 +108,11 @@ const lines = [
   'their requests, so the server sends everything, as one without the gate. One run each, on a',
   `shared, loaded 2-core machine (${new Date().toISOString().slice(0, 16)}Z). Bytes: \`rchar\` of /proc/self/io during sync.`,
   '',
-  '| replica | filtering | objects | sync s | peak RSS MB | bytes MB | CPU s | RSS vs unsharded | bytes vs unsharded |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| replica | filtering | objects | sync s | peak RSS MB | bytes MB | CPU s | RSS vs unsharded | RSS above start vs unsharded | bytes vs unsharded |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...figures.map(
     (f) =>
-      `| ${f.name} | ${f.filtering} | ${f.objects} | ${f.syncSeconds.toFixed(1)} | ${f.peakRssMb.toFixed(0)} | ${f.bytesMb.toFixed(1)} | ${f.cpuSeconds.toFixed(1)} | ${ratio(f.peakRssMb, base?.peakRssMb)} | ${ratio(f.bytesMb, base?.bytesMb)} |`,
+      `| ${f.name} | ${f.filtering} | ${f.objects} | ${f.syncSeconds.toFixed(1)} | ${f.peakRssMb.toFixed(0)} | ${f.bytesMb.toFixed(1)} | ${f.cpuSeconds.toFixed(1)} | ${ratio(f.peakRssMb, base?.peakRssMb)} | ${ratio(f.peakRssMb - f.startRssMb, base === undefined ? undefined : base.peakRssMb - base.startRssMb)} | ${ratio(f.bytesMb, base?.bytesMb)} |`,
   ),
   '',
   'Target for server-side shards: each ≤ 0.4× the unsharded peak RSS and bytes received. Peak RSS',
@@ -122,7 +122,7 @@ const lines = [
 ];
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'sharding.json'), `${JSON.stringify({ size, runs }, null, 2)}\n`);
+writeFileSync(join(dir, `sharding-${size}.json`), `${JSON.stringify({ size, runs }, null, 2)}\n`);
 writeFileSync(join(dir, 'sharding.md'), lines.join('\n'));
 process.stdout.write(lines.join('\n'));
 if (values['cluster-down']) await kl.down({ log });
