@@ -14,6 +14,26 @@ function usageError(argv: string[]): UsageError {
 }
 
 describe('parseCommandLine', () => {
+  it('parses --shard i/n into a static shard', () => {
+    expect(parseCommandLine(['watch', 'cm', '-A', '--shard', '1/3'])).toMatchObject({ shard: { index: 1, count: 3 } });
+  });
+
+  it('parses --ring with an identity', () => {
+    const parsed = parseCommandLine(['watch', 'cm', '--ring', 'cm-cache', '--identity', 'replica-1']);
+    expect(parsed).toMatchObject({ ring: 'cm-cache', identity: 'replica-1' });
+    expect(parsed).not.toHaveProperty('shard');
+  });
+
+  it.each([['3/3'], ['1/0'], ['1'], ['a/b']])('rejects --shard %s naming the value', (text) => {
+    expect(usageError(['watch', 'cm', '--shard', text]).message).toContain(`--shard "${text}"`);
+  });
+
+  it('rejects --shard with --ring, --identity without --ring, and a ring name that is no DNS label', () => {
+    expect(usageError(['watch', 'cm', '--shard', '0/2', '--ring', 'r']).message).toMatch(/exclude each other/);
+    expect(usageError(['watch', 'cm', '--identity', 'x']).message).toMatch(/--identity needs --ring/);
+    expect(usageError(['watch', 'cm', '--ring', 'My_Ring']).message).toMatch(/--ring "My_Ring"/);
+  });
+
   it('parses watch with every flag', () => {
     const parsed = parseCommandLine([
       'watch',

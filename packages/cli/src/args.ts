@@ -47,6 +47,12 @@ export interface WatchCommand extends SelectionFlags {
   once: boolean;
   /** `--metrics-port` (and `--metrics-host`): serve `/metrics`, `/readyz`, `/livez` while watching. */
   metrics?: { host: string; port: number };
+  /** `--shard i/n`: hold shard `index` of `count` (a static share of the uid hash space). */
+  shard?: { index: number; count: number };
+  /** `--ring <name>`: dynamic membership on the Leases of this shard ring. */
+  ring?: string;
+  /** `--identity`: this replica's ring identity (default `<hostname>-<pid>`). */
+  identity?: string;
 }
 
 /** `kw inspect`. */
@@ -97,6 +103,9 @@ const COMMAND_OPTIONS = {
     once: { type: 'boolean' },
     'metrics-port': { type: 'string' },
     'metrics-host': { type: 'string' },
+    shard: { type: 'string' },
+    ring: { type: 'string' },
+    identity: { type: 'string' },
   },
   inspect: SELECTION_OPTIONS,
   leader: {
@@ -184,6 +193,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   const gets = stringList(values.get).map((text) => parseKeys(text, selection.indexBy));
   const metrics = parseMetrics(stringValue(values['metrics-port']), stringValue(values['metrics-host']));
+  const shardText = stringValue(values.shard);
+  const ring = stringValue(values.ring);
+  if (shardText !== undefined && ring !== undefined) {
+    throw new UsageError(
+      `watch: --shard "${shardText}" and --ring "${ring}" exclude each other — a ring assigns the shard`,
+      shardText,
+      name,
+    );
+  }
+  if (values.identity !== undefined && ring === undefined) {
+    throw new UsageError('watch: --identity needs --ring (it names this replica in the ring)', values.identity, name);
+  }
+  if (ring !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ring)) {
+    throw new UsageError(`watch: --ring "${ring}": expected a DNS label (lowercase letters, digits, "-")`, ring, name);
+  }
   return {
     command: 'watch',
     ...connection,
@@ -194,6 +218,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     metadataOnly: values['metadata-only'] === true,
     once: values.once === true,
     ...(metrics === undefined ? {} : { metrics }),
+    ...(shardText === undefined ? {} : { shard: parseShard(shardText) }),
+    ...(ring === undefined ? {} : { ring }),
+    ...optionalString('identity', values.identity),
   };
 }
 
@@ -214,6 +241,21 @@ function parseMetrics(port: string | undefined, host: string | undefined): Watch
   }
   if (host === '') throw new UsageError('watch: --metrics-host needs an address, e.g. 0.0.0.0', host, 'watch');
   return { host: host ?? CLI_DEFAULTS.metricsHost, port: number };
+}
+
+/** `--shard i/n`: shard `i` (0-based) of `n`. */
+export function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || !Number.isSafeInteger(count) || count < 1 || index >= count) {
+    throw new UsageError(
+      `watch: --shard "${text}": expected <index>/<count> with 0 ≤ index < count, e.g. 0/3 for the first of three shards`,
+      text,
+      'watch',
+    );
+  }
+  return { index, count };
 }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -56,11 +56,19 @@ watch:
       --metrics-port <port>    serve /metrics (Prometheus), /readyz and /livez on this port
                                while watching; 0 picks a free port (the URL is printed)
       --metrics-host <host>    interface of the metrics server (default: ${CLI_DEFAULTS.metricsHost})
+sharding (hold a share of the collection, split by the FNV-1a 64 hash of metadata.uid;
+filtered by the API server with ShardedListAndWatch, else by kw; the status line says which):
+      --shard <i>/<n>          hold shard i (0-based) of n equal shares, e.g. 0/3
+      --ring <name>            join the shard ring <name> (Leases in the watch's namespace, else
+                               the context's) and hold this replica's share as members come and go
+      --identity <id>          this replica's name in the ring (default: <hostname>-<pid>)
 ${CONNECTION}
 
-example:
+examples:
   kw watch ingresses.v1.networking.k8s.io -n kw-demo \\
     --index-by metadata.namespace --index-by "metadata.labels['app']" --get kw-demo,web
+  kw watch configmaps -A --shard 1/3
+  kw watch configmaps -n team-a --ring cm-cache
 
 ${EXIT_CODES}`,
   inspect: `usage: kw inspect <resource> [flags]

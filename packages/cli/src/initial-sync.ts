@@ -1,4 +1,4 @@
-import type { ChangeCallback, Instrumentation, KwErrorShape, Store } from '@kw/types';
+import type { ChangeCallback, Instrumentation, KwErrorShape, ShardOption, Store } from '@kw/types';
 import { Watcher } from '@kw/watcher';
 import { CLI_DEFAULTS } from './cli-defaults';
 import { EXIT_CODES, exitCodeFor } from './exit-codes';
@@ -15,6 +15,8 @@ export interface SyncOptions {
   metadataOnly: boolean;
   listMode?: 'auto' | 'paginated' | 'streaming';
   labelSelector?: string;
+  /** Hold only this shard (the progress bar's total is then the whole collection's). */
+  shard?: ShardOption;
   /** Ends the watch (Ctrl-C). */
   signal: AbortSignal;
   /** Called with the watcher as soon as it exists, before the sync (`/readyz` reads its status). */
@@ -54,7 +56,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
       return undefined;
     });
   const expected =
-    probe === undefined
+    probe === undefined || options.shard !== undefined
       ? undefined
       : probe.remainingItemCount !== undefined
         ? probe.items.length + probe.remainingItemCount
@@ -82,6 +84,7 @@ export async function startAndSync(selection: Selection, options: SyncOptions, i
     debounceMs: options.debounceMs,
     metadataOnly: options.metadataOnly,
     ...(options.listMode === undefined ? {} : { listMode: options.listMode }),
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
     signal: AbortSignal.any([options.signal, stopOnFatal.signal]),
     onError: (error) => {
       // The watcher is failed (it stopped, or retries a 403/unknown resource slowly): end the command.

@@ -1,8 +1,18 @@
+import { hostname } from 'node:os';
 import { createFetcher } from '@kw/client';
 import { Metrics, type Probes, probes } from '@kw/metrics';
+import { ShardRing } from '@kw/shard-ring';
 import { CachedStore } from '@kw/store-cached';
 import { MemoryStore } from '@kw/store-memory';
-import type { GroupVersionResource, Instrumentation, KubeObject, Store } from '@kw/types';
+import type {
+  GroupVersionResource,
+  Instrumentation,
+  KubeObject,
+  ShardOption,
+  ShardRange,
+  ShardStatus,
+  Store,
+} from '@kw/types';
 import type { Watcher } from '@kw/watcher';
 import { Registry } from 'prom-client';
 import type { WatchCommand } from './args';
@@ -82,10 +92,16 @@ async function watchWith(
     io,
     context,
   );
+  let ring: JoinedRing | undefined;
   try {
     const store = createStore(command.store, selection, instrumentation);
     const live = new LiveLine(io);
     let syncedAt = 0;
+    let shard: ShardOption | undefined = command.shard;
+    if (command.ring !== undefined) {
+      ring = await joinRing(command.ring, command, selection, io, signal);
+      shard = ring.first;
+    }
     const { watcher, failed } = await startAndSync(
       selection,
       {
@@ -94,19 +110,30 @@ async function watchWith(
         metadataOnly: command.metadataOnly,
         ...(command.listMode === undefined ? {} : { listMode: command.listMode }),
         ...(command.labelSelector === undefined ? {} : { labelSelector: command.labelSelector }),
+        ...(shard === undefined ? {} : { shard }),
         signal,
         onWatcher: (watcher) => onWatcher(watcherName(selection.resource), watcher),
         ...(instrumentation === undefined ? {} : { instrumentation }),
         onChange: async (changed, stats) => {
           if (syncedAt === 0 || stats.isInitialSync) return;
           live.show(
-            `${clockTime(new Date())}  +${stats.added} ~${stats.modified} -${stats.deleted}  total ${await changed.size()}  relists ${watcher.status().relists}${lookupCounts(store, command.gets)}`,
+            `${clockTime(new Date())}  +${stats.added} ~${stats.modified} -${stats.deleted}  total ${await changed.size()}  relists ${watcher.status().relists}${shardLabel(watcher.status().shard)}${lookupCounts(store, command.gets)}`,
           );
         },
       },
       io,
     );
     syncedAt = performance.now();
+    const shardStatus = watcher.status().shard;
+    if (shardStatus !== undefined) writeLine(io.stdout, `holding${shardLabel(shardStatus)}`);
+    ring?.follow((range, members) => {
+      if (range === undefined) return;
+      writeLine(
+        io.stderr,
+        `ring ${command.ring}: ${plural(members.length, 'member')}, now holding${shardLabel({ range, filtering: undefined })}`,
+      );
+      watcher.setShard(range);
+    });
     for (const keys of command.gets) await printLookup(store, selection, keys, io);
     if (command.once || signal.aborted) {
       await watcher.stop();
@@ -123,8 +150,73 @@ async function watchWith(
     writeLine(io.stderr, `stopped after ${formatDuration(performance.now() - syncedAt)}`);
     return EXIT_CODES.ok;
   } finally {
+    await ring?.ring.stop();
     selection.client.close();
   }
+}
+
+/** `  shard uid [0x0000000000000000, 0x5555555555555555) server-filtered`, for the status line. */
+export function shardLabel(status: ShardStatus | undefined): string {
+  if (status === undefined) return '';
+  const { field, start, end } = status.range;
+  const where = status.filtering === undefined ? '' : ` ${status.filtering}-filtered`;
+  return `  shard ${field} [${start}, ${end})${where}`;
+}
+
+/**
+ * Joins the ring `name` (Leases in the watch's namespace, else the context's) and resolves this
+ * member's first range; later changes go to the callback given to `follow`.
+ */
+async function joinRing(
+  name: string,
+  command: WatchCommand,
+  selection: Selection,
+  io: Io,
+  signal: AbortSignal,
+): Promise<JoinedRing> {
+  let onChange: ((range: ShardRange | undefined, members: readonly string[]) => void) | undefined;
+  let resolveFirst: (range: ShardOption) => void = () => {};
+  const first = new Promise<ShardOption>((resolve) => {
+    resolveFirst = resolve;
+  });
+  const ring = new ShardRing({
+    name,
+    namespace: selection.namespace ?? selection.client.defaultNamespace,
+    identity: command.identity ?? `${hostname()}-${process.pid}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),
+    client: selection.client,
+    signal,
+    logger: {
+      debug() {},
+      info() {},
+      warn: (message) => writeLine(io.stderr, `kw: ring ${name}: ${message}`),
+      error: (message) => writeLine(io.stderr, `kw: ring ${name}: ${message}`),
+    },
+    onChange: (range, members) => {
+      if (range !== undefined) resolveFirst(range);
+      onChange?.(range, members);
+    },
+  });
+  ring.start();
+  writeLine(io.stderr, `joining ring ${name} as ${ring.identity}`);
+  const aborted = new Promise<never>((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
+  aborted.catch(() => {});
+  const range = await Promise.race([first, aborted]);
+  return {
+    ring,
+    first: range,
+    follow: (callback) => {
+      onChange = callback;
+    },
+  };
+}
+
+/** A ring this replica joined: its first range, and where later range changes go. */
+interface JoinedRing {
+  ring: ShardRing;
+  first: ShardOption;
+  follow(callback: (range: ShardRange | undefined, members: readonly string[]) => void): void;
 }
 
 function createStore(

@@ -60,6 +60,7 @@ function selectorQuery(options: ListOptions | WatchOptions): URLSearchParams {
   const query = new URLSearchParams();
   if (options.labelSelector) query.set('labelSelector', options.labelSelector);
   if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
+  if (options.shardSelector) query.set('shardSelector', options.shardSelector);
   if (options.resourceVersion !== undefined) query.set('resourceVersion', options.resourceVersion);
   if (options.resourceVersionMatch) query.set('resourceVersionMatch', options.resourceVersionMatch);
   return query;

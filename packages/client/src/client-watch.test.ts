@@ -84,6 +84,16 @@ describe('watch', () => {
     await server.socketsClosed();
   });
 
+  it('sends shardSelector on a watch', async () => {
+    const selector = "shardRange(object.metadata.uid, '0x0000000000000000', '0x8000000000000000')";
+    const iterator = client.watch(configMaps, undefined, { shardSelector: selector })[Symbol.asyncIterator]();
+    const next = iterator.next();
+    await until(() => stream !== undefined);
+    stream?.end();
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(server.requests[0]?.query).toEqual({ watch: '1', shardSelector: selector });
+  });
+
   it('asks for PartialObjectMetadata when metadataOnly and watches group resources cluster-wide', async () => {
     const iterator = client.watch(leases, undefined, { metadataOnly: true })[Symbol.asyncIterator]();
     const next = iterator.next();

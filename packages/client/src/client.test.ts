@@ -156,6 +156,24 @@ describe('list', () => {
     expect(request?.headers.accept).toBe(ACCEPT_JSON);
   });
 
+  it('sends shardSelector and returns the selector the server echoed in metadata.shardInfo', async () => {
+    const selector = "shardRange(object.metadata.uid, '0x0000000000000000', '0x8000000000000000')";
+    server.handle((_req, res) =>
+      sendJson(res, 200, { metadata: { resourceVersion: '7', shardInfo: { selector } }, items: [] }),
+    );
+    const page = await client.list(configMaps, undefined, { limit: 1, shardSelector: selector });
+    expect(page).toEqual({ items: [], resourceVersion: '7', shardInfo: { selector } });
+    expect(server.requests[0]?.query).toEqual({ limit: '1', shardSelector: selector });
+  });
+
+  it('leaves shardInfo out when the server ignored shardSelector', async () => {
+    server.handle((_req, res) => sendJson(res, 200, { metadata: { resourceVersion: '7' }, items: [] }));
+    const page = await client.list(configMaps, undefined, {
+      shardSelector: "shardRange(object.metadata.uid, '0x0000000000000000', '0x8000000000000000')",
+    });
+    expect(page.shardInfo).toBeUndefined();
+  });
+
   it('lists all namespaces, cluster-scoped and group resources at their paths', async () => {
     server.handle((_req, res) => sendJson(res, 200, { metadata: { resourceVersion: '1' }, items: null }));
     expect(await client.list(configMaps, undefined)).toEqual({ items: [], resourceVersion: '1' });

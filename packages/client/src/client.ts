@@ -108,12 +108,19 @@ export class KubeClient implements KubeClientShape {
       signal: options.signal,
     })) as {
       items?: T[] | null;
-      metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+      metadata?: {
+        resourceVersion?: string;
+        continue?: string;
+        remainingItemCount?: number;
+        shardInfo?: { selector?: unknown };
+      };
     };
     const page: ListPage<T> = { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
     if (body.metadata?.continue) page.continue = body.metadata.continue;
     if (typeof body.metadata?.remainingItemCount === 'number')
       page.remainingItemCount = body.metadata.remainingItemCount;
+    const shardSelector = body.metadata?.shardInfo?.selector;
+    if (typeof shardSelector === 'string') page.shardInfo = { selector: shardSelector };
     return page;
   }
 

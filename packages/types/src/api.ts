@@ -13,6 +13,11 @@ export interface ListOptions {
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
   /** Ask for `PartialObjectMetadataList`: metadata only, no bodies. */
   metadataOnly?: boolean;
+  /**
+   * Server-side sharding (feature gate `ShardedListAndWatch`): `shardRange(object.metadata.uid, '0x…', '0x…')`,
+   * terms OR-ed with `||`. A server without the gate ignores it and returns everything.
+   */
+  shardSelector?: string;
   signal?: AbortSignal;
 }
 
@@ -24,6 +29,11 @@ export interface ListPage<T extends KubeObject = KubeObject> {
   /** Token for the next page; absent on the last page. */
   continue?: string;
   remainingItemCount?: number;
+  /**
+   * The shard selector the server applied, echoed from a JSON LIST's `metadata.shardInfo`; absent
+   * when the server ignored `shardSelector` (and on metadata-only lists, which do not echo it).
+   */
+  shardInfo?: { selector: string };
 }
 
 /** Options of one WATCH request. */
@@ -39,6 +49,8 @@ export interface WatchOptions {
   sendInitialEvents?: boolean;
   /** Ask for `PartialObjectMetadata` objects: metadata only. */
   metadataOnly?: boolean;
+  /** Server-side sharding, as {@link ListOptions.shardSelector}. */
+  shardSelector?: string;
   signal?: AbortSignal;
 }
 

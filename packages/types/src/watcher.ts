@@ -2,6 +2,7 @@ import type { ApiErrorShape, KubeApi, KwErrorShape } from './api';
 import type { KeyExtractor } from './indexer';
 import type { Instrumentation } from './instrumentation';
 import type { GroupVersionResource, KubeObject } from './object';
+import type { ShardOption, ShardStatus } from './shard';
 import type { MaybePromise, Store } from './store';
 
 /** What changed since the last `onChange` call. */
@@ -111,6 +112,12 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
   name?: string;
   /** Hooks told about lists, watches, recoveries, errors, applied events, store size, resourceVersion and sync (`new Metrics()` from `@kw/metrics`). */
   instrumentation?: Instrumentation;
+  /**
+   * Hold only one shard of the collection: objects whose FNV-1a 64 hash of `metadata.uid` (or
+   * `metadata.namespace`) lies in the range. Filtered by the API server where it supports
+   * `shardSelector`, else by the watcher with the same hash. Change it later with `setShard()`.
+   */
+  shard?: ShardOption;
 }
 
 /** How a single watched object changed. */
@@ -156,4 +163,6 @@ export interface WatcherStatus {
   retryAt: number | undefined;
   /** The watchdog bound of the current (or last) watch, ms (0: disabled). */
   watchIdleBoundMs: number;
+  /** Sharded collection watchers only: the range held and where it is filtered. */
+  shard?: ShardStatus;
 }

@@ -11,6 +11,7 @@ import type {
   WatcherRef,
 } from '@kw/types';
 import type { InvalidConfigError } from './errors';
+import type { ShardFilter } from './shard-filter';
 import type { StepSink } from './watch-step';
 
 /** Everything a {@link ListWatch} needs, with defaults already applied. */
@@ -36,6 +37,8 @@ export interface ListWatchOptions<T extends KubeObject> {
   sink: StepSink<T>;
   /** Checks the resolved resource against the configuration; an error fails the watcher for good. */
   checkResolved?: (resource: ResolvedResource) => InvalidConfigError | undefined;
+  /** The shard held: its selector goes on every request, and its support is checked on every (re)connection. */
+  shard?: ShardFilter<T>;
   /** Monotonic time for waits, backoff and the watchdog; `performance.now()` by default. */
   clock?: Clock;
   /** Hooks the loop calls (lists, watches, recoveries, errors, batches); absent: one `undefined` check per call site. */

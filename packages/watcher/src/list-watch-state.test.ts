@@ -193,6 +193,21 @@ const rows: Row[] = [
     to: wait(BACKOFF, paginated),
     also: { count: 'relists' },
   },
+  {
+    rule: 'a relist the owner asked for (a new shard range) lists at once, counted in relists',
+    from: watching,
+    outcome: { type: 'relist-asked' },
+    to: streaming,
+    also: { count: 'relists' },
+  },
+  {
+    rule: 'a relist asked for mid-listing starts the listing over, without backoff',
+    from: page2,
+    outcome: { type: 'relist-asked' },
+    mode: 'paginated',
+    to: paginated,
+    also: { count: 'relists' },
+  },
   // Rejected requests (issue 13 point 1)
   {
     rule: 'auto: a streaming list the server rejects is retried once as a paginated LIST, from now on',

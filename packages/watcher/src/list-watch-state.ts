@@ -38,6 +38,7 @@ export type State =
  * - `listed`: a listing is complete (and applied) at `rv`;
  * - `watch-ended`: the server ended a watch (`idle`: the watchdog closed it), which reached `rv`;
  * - `relist-requested`: the writer answered a step with `'relist'`;
+ * - `relist-asked`: the owner asked for a listing now (`ListWatch.relist()`, e.g. a new shard range);
  * - `rejected`: the server refused the request as invalid (400/422);
  * - `error`: any other failure; `rv`/`delivered` tell how far a watch got;
  * - `waited`: a `wait` or a retrying `failed` state's time is up.
@@ -54,6 +55,7 @@ export type Outcome =
       readonly idle?: KwErrorShape;
     }
   | { readonly type: 'relist-requested' }
+  | { readonly type: 'relist-asked' }
   | { readonly type: 'rejected'; readonly error: KwErrorShape }
   | { readonly type: 'error'; readonly error: KwErrorShape; readonly rv?: string; readonly delivered?: boolean }
   | { readonly type: 'waited' };
@@ -157,6 +159,8 @@ export function next(state: State, outcome: Outcome, ctx: StepContext): Transiti
       return watchEnded(state, outcome, ctx);
     case 'relist-requested':
       return { state: after(ctx.backoff(), listState(ctx)), count: 'relists' };
+    case 'relist-asked':
+      return { state: listState(ctx), count: 'relists' };
     case 'rejected':
       if (state.at === 'list' && state.mode === 'streaming' && ctx.listMode === 'auto') {
         return {

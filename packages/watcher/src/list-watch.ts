@@ -85,6 +85,9 @@ export class ListWatch<T extends KubeObject> {
   #held: T[] | undefined;
   /** Instrumentation, when configured. */
   readonly #hooks: LoopHooks | undefined;
+  /** Aborts the request under way when {@link relist} is called. */
+  #request = new AbortController();
+  #relistAsked = false;
 
   constructor(options: ListWatchOptions<T>) {
     this.#options = options;
@@ -154,6 +157,16 @@ export class ListWatch<T extends KubeObject> {
     );
   }
 
+  /**
+   * Ends the request under way (a listing, a watch or a wait) and lists again at once, with the
+   * options as they are now (a new shard selector). Before the resource is resolved, a no-op.
+   */
+  relist(): void {
+    if (this.#loopDone === undefined || this.signal.aborted) return;
+    this.#relistAsked = true;
+    this.#request.abort();
+  }
+
   /** Counts and reports an error through the logger and `onError`, never throwing. */
   report(error: KwErrorShape, message: string): void {
     this.#stats.counters.errors++;
@@ -171,13 +184,18 @@ export class ListWatch<T extends KubeObject> {
     const signal = this.signal;
     while (!signal.aborted && !isFinal(this.#state)) {
       let outcome: Outcome;
+      this.#request = new AbortController();
       try {
-        outcome = await this.#run(this.#state, signal);
+        outcome = await this.#run(this.#state, AbortSignal.any([signal, this.#request.signal]));
       } catch (err) {
         if (signal.aborted) break;
         outcome = this.#failure(err);
       }
       if (signal.aborted) break;
+      if (this.#relistAsked) {
+        this.#relistAsked = false;
+        if (this.#resource !== undefined) outcome = { type: 'relist-asked' };
+      }
       this.#dispatch(outcome);
     }
   }
@@ -221,11 +239,13 @@ export class ListWatch<T extends KubeObject> {
         return { type: 'resolved' };
       }
       case 'list':
-        if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false);
+        if (state.mode === 'sized' || state.continue === undefined) await this.#checkShard(signal);
+        if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false, signal);
         if (state.mode === 'sized') return this.#listPage(this.#resolved(), true, undefined, undefined, signal);
         return this.#listPage(this.#resolved(), false, state.continue, held, signal);
       case 'watch':
-        return this.#watch(this.#resolved(), state.rv, state.resumed);
+        if (state.resumed) await this.#checkShard(signal);
+        return this.#watch(this.#resolved(), state.rv, state.resumed, signal);
       case 'wait':
         await this.#pause(state.ms, signal);
         return { type: 'waited' };
@@ -233,6 +253,13 @@ export class ListWatch<T extends KubeObject> {
         await this.#pause(state.retry?.ms ?? 0, signal);
         return { type: 'waited' };
     }
+  }
+
+  /** On every (re)connection of a sharded watcher: does the server filter by `shardSelector`? */
+  async #checkShard(signal: AbortSignal): Promise<void> {
+    const { shard, api, namespace } = this.#options;
+    if (shard === undefined) return;
+    await abortable(shard.check({ api, resource: this.#resolved(), namespace, ...this.#selectors, signal }), signal);
   }
 
   #resolved(): ResolvedResource {
@@ -283,8 +310,11 @@ export class ListWatch<T extends KubeObject> {
     this.#gate.open();
   }
 
-  #requestOptions(): RequestSelectors & { metadataOnly?: boolean } {
-    return this.#options.metadataOnly ? { ...this.#selectors, metadataOnly: true } : { ...this.#selectors };
+  #requestOptions(): RequestSelectors & { metadataOnly?: boolean; shardSelector?: string } {
+    const options: RequestSelectors & { metadataOnly?: boolean; shardSelector?: string } = { ...this.#selectors };
+    if (this.#options.metadataOnly) options.metadataOnly = true;
+    if (this.#options.shard !== undefined) options.shardSelector = this.#options.shard.selector;
+    return options;
   }
 
   /**
@@ -360,11 +390,16 @@ export class ListWatch<T extends KubeObject> {
    * until the initial-events-end bookmark, which moves the state machine on to `watch`), then
    * continues as a normal watch. Returns how it ended; throws only when stopped.
    */
-  async #watch(resource: ResolvedResource, rv: string | undefined, resumed: boolean): Promise<Outcome> {
+  async #watch(
+    resource: ResolvedResource,
+    rv: string | undefined,
+    resumed: boolean,
+    requestSignal: AbortSignal,
+  ): Promise<Outcome> {
     const stopSignal = this.signal;
     const { api, namespace, watchTimeoutSeconds, watchIdleTimeoutMs } = this.#options;
     const controller = new AbortController();
-    const signal = AbortSignal.any([stopSignal, controller.signal]);
+    const signal = AbortSignal.any([requestSignal, controller.signal]);
 
     const timeoutSeconds = Math.floor(watchTimeoutSeconds * (1 + Math.random()));
     const options: WatchOptions = { allowWatchBookmarks: true, timeoutSeconds, signal, ...this.#requestOptions() };

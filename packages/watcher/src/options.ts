@@ -7,6 +7,7 @@ import type {
   KubeApi,
   KubeObject,
   Logger,
+  ShardRange,
   Store,
   WatcherConfig,
   WatcherRef,
@@ -14,6 +15,7 @@ import type {
 } from '@kw/types';
 import { InvalidConfigError } from './errors';
 import { SILENT_LOGGER } from './logger';
+import { resolveShardOption } from './shard-selector';
 
 /**
  * Every default of `Watcher` and `SingleWatcher`, in one place. Times are milliseconds unless
@@ -83,6 +85,8 @@ export interface WatcherSettings extends TargetSettings {
   /** Names the watcher in `instrumentation`; the one object passed on every hook call. */
   ref: WatcherRef;
   instrumentation: Instrumentation | undefined;
+  /** The `shard` option's range (bounds in lowercase), or `undefined`: the whole collection. */
+  shardRange: ShardRange | undefined;
 }
 
 const LIST_MODES = ['auto', 'paginated', 'streaming'] as const;
@@ -160,6 +164,7 @@ export function watcherSettings<T extends KubeObject>(config: WatcherConfig<T>):
       min: 0,
       integer: true,
     }),
+    shardRange: config.shard === undefined ? undefined : resolveShardOption(config.shard),
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   KubeObject,
   MaybePromise,
   ObjectId,
+  ShardOption,
   Store,
   SyncCompleteCallback,
   WatcherConfig,
@@ -16,6 +17,7 @@ import { abortable } from './internal/abort';
 import { ListWatch } from './list-watch';
 import { isThenable } from './maybe-promise';
 import { show, type TargetSettings, watcherSettings } from './options';
+import { ShardFilter } from './shard-filter';
 import { StoreWriter } from './store-writer';
 
 /** Changes counted since the last `onChange` call. */
@@ -46,6 +48,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
   readonly #callOnChangeDuringSync: boolean;
   readonly #listWatch: ListWatch<T>;
   readonly #writer: StoreWriter<T>;
+  readonly #shard: ShardFilter<T> | undefined;
   readonly #debouncer: Debouncer;
   readonly #subscribers = new Set<ChangeEventQueue<T>>();
   #initialSyncDone = false;
@@ -67,9 +70,13 @@ export class Watcher<T extends KubeObject = KubeObject> {
       run: this.#flush,
       onError: (err) => this.#listWatch.report(new CallbackError('onChange', err), 'onChange failed'),
     });
+    const shard = settings.shardRange === undefined ? undefined : new ShardFilter<T>(settings.shardRange);
+    this.#shard = shard;
     this.#listWatch = new ListWatch<T>({
       ...settings,
-      sink: { apply: (step) => this.#writer.apply(step) },
+      ...(shard === undefined ? {} : { shard }),
+      // Client-side shard filtering happens here: other shards' objects never reach the writer.
+      sink: { apply: (step) => (shard === undefined || shard.admits(step) ? this.#writer.apply(step) : undefined) },
       storeSize: () => this.#writer.size,
       checkResolved: (resource) =>
         resource.namespaced || settings.namespace === undefined
@@ -121,7 +128,27 @@ export class Watcher<T extends KubeObject = KubeObject> {
 
   /** A snapshot of phase, counters and recovery state, for logs, metrics and readiness probes (see the README's Status table). */
   status(): WatcherStatus {
-    return { ...this.#listWatch.status(), relistsInPlace: this.#writer.relistsInPlace };
+    const status: WatcherStatus = { ...this.#listWatch.status(), relistsInPlace: this.#writer.relistsInPlace };
+    if (this.#shard !== undefined) status.shard = this.#shard.status();
+    return status;
+  }
+
+  /**
+   * Moves a sharded watcher to another range (dynamic membership, e.g. a `ShardRing`'s `onChange`):
+   * the watcher lists the new range at once, through the atomic relist, so objects it no longer
+   * owns leave the store as deletes and new ones arrive as adds, in one `store.replace` where the
+   * diff fits `maxAtomicDiff`. The same range is a no-op. Throws `InvalidConfigError` for a bad
+   * range, or when the watcher was created without `shard`.
+   */
+  setShard(shard: ShardOption): void {
+    if (this.#shard === undefined) {
+      throw new InvalidConfigError(
+        'shard',
+        'setShard() needs a watcher created with a shard option — pass shard: { index: 0, count: 1 } to start with everything',
+        shard,
+      );
+    }
+    if (this.#shard.set(shard)) this.#listWatch.relist();
   }
 
   /**
