@@ -197,7 +197,7 @@ const rows: Row[] = [
     rule: 'a relist the owner asked for (a new shard range) lists at once, counted in relists',
     from: watching,
     outcome: { type: 'relist-asked' },
-    to: streaming,
+    to: sized,
     also: { count: 'relists' },
   },
   {
