@@ -63,11 +63,17 @@ function round(Store: new (options?: { keyCount?: number }) => Store): Record<st
 const results: Record<string, Record<string, number[]>> = { this: {}, other: {} };
 for (let r = 0; r < rounds; r++) {
   for (const which of r % 2 === 0 ? ['this', 'other'] : ['other', 'this']) {
-    for (const [op, value] of Object.entries(round(stores[which]!))) (results[which]![op] ??= []).push(value);
+    for (const [op, value] of Object.entries(round(stores[which]!))) {
+      const values = results[which]![op] ?? [];
+      values.push(value);
+      results[which]![op] = values;
+    }
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`MemoryStore, ${N.toLocaleString('en-US')} objects, keys [namespace, name], ns per object, median of ${rounds}`);
+console.log(
+  `MemoryStore, ${N.toLocaleString('en-US')} objects, keys [namespace, name], ns per object, median of ${rounds}`,
+);
 console.log('| op | this | other | this/other |\n| --- | ---: | ---: | ---: |');
 for (const op of Object.keys(results.this!)) {
   const a = median(results.this![op]!);

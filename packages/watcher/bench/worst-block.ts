@@ -102,11 +102,15 @@ const worstCpu = (ws: typeof slow) => ws.reduce((m, w) => Math.max(m, w.cpu), 0)
 const clean = slow.filter((w) => !overlapsGc(w));
 const top = [...clean].sort((a, b) => b.cpu - a.cpu).slice(0, 5);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
-console.log(`objects: ${count.toLocaleString('en-US')} (memory ${memory.sizeSync()}, cached refs ${await cached.size()})`);
+console.log(
+  `objects: ${count.toLocaleString('en-US')} (memory ${memory.sizeSync()}, cached refs ${await cached.size()})`,
+);
 console.log(`total: ${ms(total)}, ${((total * 1e3) / count).toFixed(2)} µs per object`);
 console.log(`worst write without GC: ${ms(worstCpu(clean))} CPU, ${ms(worst(clean))} wall`);
 console.log(`  top 5 by CPU: ${top.map((w) => `${ms(w.cpu)} @${w.index}`).join(', ')}`);
-console.log(`worst write with GC: ${ms(worstCpu(slow.filter(overlapsGc)))} CPU, ${ms(worst(slow.filter(overlapsGc)))} wall`);
+console.log(
+  `worst write with GC: ${ms(worstCpu(slow.filter(overlapsGc)))} CPU, ${ms(worst(slow.filter(overlapsGc)))} wall`,
+);
 console.log(`writes over ${SLOW_MS} ms: ${slow.length} (${clean.length} without GC)`);
 console.log(`worst GC pause: ${ms(gcs.reduce((m, g) => Math.max(m, g.end - g.start), 0))} of ${gcs.length}`);
 console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

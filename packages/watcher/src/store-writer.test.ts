@@ -113,7 +113,12 @@ describe('StoreWriter: relist', () => {
     await run(init, ...kept.map(item), item(cm('new', '2')), done('2'));
     expect(store.ops).toEqual([`replace +1 -${n - kept.length}`]);
     const deleted = store.replaced[0]?.deletes.map((d) => d.metadata?.name).sort();
-    expect(deleted).toEqual(all.filter((_, i) => i % 3 === 0).map((o) => o.metadata?.name).sort());
+    expect(deleted).toEqual(
+      all
+        .filter((_, i) => i % 3 === 0)
+        .map((o) => o.metadata?.name)
+        .sort(),
+    );
     expect(Object.keys(store.versions())).toHaveLength(kept.length + 1);
   });
 
