@@ -12,22 +12,15 @@ const shuffled = ids.map((_, i) => ids[(i * 7919) % N]!);
 describe(`${N.toLocaleString('en-US')} ids`, () => {
   test('fill', async ({ bench }) => {
     await bench.compare(
-      bench(
-        'Map',
-        () => {
-          const map = new Map<string, number>();
-          for (let i = 0; i < N; i++) map.set(ids[i]!, i);
-        },
-        RUN,
-      ),
-      bench(
-        'SplitMap',
-        () => {
-          const map = new SplitMap<number>();
-          for (let i = 0; i < N; i++) map.set(ids[i]!, i);
-        },
-        RUN,
-      ),
+      bench('Map', () => {
+        const map = new Map<string, number>();
+        for (let i = 0; i < N; i++) map.set(ids[i]!, i);
+      }),
+      bench('SplitMap', () => {
+        const map = new SplitMap<number>();
+        for (let i = 0; i < N; i++) map.set(ids[i]!, i);
+      }),
+      RUN,
     );
   });
 
@@ -40,20 +33,13 @@ describe(`${N.toLocaleString('en-US')} ids`, () => {
     }
     let sink = 0;
     await bench.compare(
-      bench(
-        'Map',
-        () => {
-          for (let i = 0; i < N; i++) sink += map.get(shuffled[i]!)!;
-        },
-        RUN,
-      ),
-      bench(
-        'SplitMap',
-        () => {
-          for (let i = 0; i < N; i++) sink += split.get(shuffled[i]!)!;
-        },
-        RUN,
-      ),
+      bench('Map', () => {
+        for (let i = 0; i < N; i++) sink += map.get(shuffled[i]!)!;
+      }),
+      bench('SplitMap', () => {
+        for (let i = 0; i < N; i++) sink += split.get(shuffled[i]!)!;
+      }),
+      RUN,
     );
     if (sink < 0) throw new Error('unreachable');
   });

@@ -21,7 +21,7 @@ registerHooks({
   },
 });
 
-type Obj = import('@kw/types').KubeObject;
+type Obj = import('@kw/types').KubeObject & { data?: Record<string, string> };
 type Store = import('@kw/types').Store<Obj>;
 const { StoreWriter } = await import('../src/store-writer');
 const { MemoryStore } = await import('@kw/store-memory');
