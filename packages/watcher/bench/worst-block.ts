@@ -25,7 +25,8 @@ type Obj = import('@kw/types').KubeObject & { data?: Record<string, string> };
 type Store = import('@kw/types').Store<Obj>;
 const { StoreWriter } = await import('../src/store-writer');
 const { MemoryStore } = await import('@kw/store-memory');
-const { CachedStore } = await import('@kw/store-cached');
+// By path: @kw/store-cached devDepends on @kw/watcher, so a devDependency back would be a build cycle.
+const { CachedStore } = await import('../../store-cached/src/index');
 const { Indexer } = await import('@kw/indexer');
 
 const count = Number(process.argv[2] ?? 1_000_000);
