@@ -54,6 +54,9 @@ interface Ref {
   resourceVersion: string | undefined;
   /** Bumped when the object changes; a fetch started before a bump is not cached. */
   epoch: number;
+  /** Neighbours under the same keys, owned by {@link RefIndex}. */
+  prev: Ref | undefined;
+  next: Ref | undefined;
 }
 
 /** One fetch, shared by every read of the same version of an object while it runs. */
@@ -265,7 +268,7 @@ export class CachedStore<T extends KubeObject = KubeObject> implements Store<T>,
     const old = this.#refs.byIdentity(id);
     let ref: Ref;
     if (old === undefined) {
-      ref = { id, keys: [], resourceVersion, epoch: 0 };
+      ref = { id, keys: [], resourceVersion, epoch: 0, prev: undefined, next: undefined };
     } else {
       ref = old;
       if (old.resourceVersion !== resourceVersion || resourceVersion === undefined) {

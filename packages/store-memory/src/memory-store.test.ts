@@ -87,3 +87,50 @@ describe('MemoryStore synchronous API', () => {
     expect(names(store.listSync())).toEqual(['b']);
   });
 });
+
+describe('MemoryStore order at scale', () => {
+  it('keeps get and list order across enough objects to split its maps into many sub-maps', () => {
+    const n = 50_000; // over 3 × 2^14: the namespace level and the identity map are split
+    const store = new MemoryStore<Obj>({ keyCount: 2 });
+    const listModel = new Map<string, true>(); // a Map keeps first-insertion order, delete + set goes last
+    const segments = new Map<string, string[]>(); // segment → names under it, in first-creation order
+    const put = (name: string, segment: string) => {
+      store.update(obj(name, 'ns'), ['ns', segment]);
+      listModel.set(name, true);
+      const names = segments.get(segment) ?? [];
+      if (!segments.has(segment)) segments.set(segment, names);
+      names.push(name);
+    };
+    const unfile = (name: string, segment: string) => {
+      const names = segments.get(segment)!;
+      names.splice(names.indexOf(name), 1);
+      if (names.length === 0) segments.delete(segment);
+    };
+    const segmentOf = new Map<string, string>();
+    for (let i = 0; i < n; i++) {
+      const name = `cm-${(i * 7919) % n}`; // a shuffled, deterministic insertion order
+      segmentOf.set(name, name);
+      put(name, name);
+    }
+    for (let i = 0; i < n; i += 7) {
+      expect(store.delete(obj(`cm-${i}`, 'ns'))).toBe(true);
+      listModel.delete(`cm-${i}`);
+      unfile(`cm-${i}`, segmentOf.get(`cm-${i}`)!);
+    }
+    for (let i = 0; i < n; i += 14) put(`cm-${i}`, `cm-${i}`); // deleted then added: last in both orders
+    for (let i = 1; i < n; i += 5) {
+      if (i % 7 === 0) continue;
+      const name = `cm-${i}`;
+      unfile(name, segmentOf.get(name)!); // a move keeps its list place
+      segmentOf.set(name, `moved-${i}`);
+      store.update(obj(name, 'ns'), ['ns', `moved-${i}`]);
+      segments.set(`moved-${i}`, [name]);
+    }
+    const expectedGet = [...segments.values()].flat();
+    expect(names(store.getSync(['ns']))).toEqual(expectedGet);
+    expect(names(store.listSync())).toEqual([...listModel.keys()]);
+    expect(store.sizeSync()).toBe(listModel.size);
+    expect(store.getByIdSync('ns/cm-1')?.metadata?.name).toBe('cm-1');
+    expect(store.keysOf('ns/cm-1')).toEqual(['ns', 'moved-1']);
+  });
+});

@@ -1,25 +1,32 @@
 import type { KubeObject, ObjectId, Store, StoreDiff } from '@kw/types';
 import { objectId } from './internal/object-id';
+import { SplitMap } from './internal/split-map';
 import { KeyCountError } from './internal/store-errors';
 import { type MemoryStoreOptions, validate } from './options';
 
-/** One stored object: its body, the leaf of its full key, and its neighbours under that key. */
+/** One stored object: its body, the leaf of its full key, its neighbours under that key and in `list` order. */
 class Entry<T> {
   obj: T;
   leaf: Leaf<T>;
   prev: Entry<T> | undefined = undefined;
   next: Entry<T> | undefined = undefined;
+  listPrev: Entry<T> | undefined = undefined;
+  listNext: Entry<T> | undefined = undefined;
   constructor(obj: T, leaf: Leaf<T>) {
     this.obj = obj;
     this.leaf = leaf;
   }
 }
 
-/** A trie level: children by the next key segment, in creation order. */
+/** A trie level: children by the next key segment, linked in creation order from `first`. */
 class Branch<T> {
   readonly parent: Branch<T> | undefined;
   readonly segment: string;
-  readonly children = new Map<string, Branch<T> | Leaf<T>>();
+  readonly children = new SplitMap<Branch<T> | Leaf<T>>();
+  first: Branch<T> | Leaf<T> | undefined = undefined;
+  last: Branch<T> | Leaf<T> | undefined = undefined;
+  prevSibling: Branch<T> | Leaf<T> | undefined = undefined;
+  nextSibling: Branch<T> | Leaf<T> | undefined = undefined;
   constructor(parent: Branch<T> | undefined, segment: string) {
     this.parent = parent;
     this.segment = segment;
@@ -32,6 +39,8 @@ class Leaf<T> {
   readonly segment: string;
   head: Entry<T> | undefined = undefined;
   tail: Entry<T> | undefined = undefined;
+  prevSibling: Branch<T> | Leaf<T> | undefined = undefined;
+  nextSibling: Branch<T> | Leaf<T> | undefined = undefined;
   constructor(parent: Branch<T>, segment: string) {
     this.parent = parent;
     this.segment = segment;
@@ -62,7 +71,9 @@ class Leaf<T> {
 export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> {
   #keyCount: number | undefined;
   #root = new Branch<T>(undefined, '');
-  #byId = new Map<ObjectId, Entry<T>>();
+  #byId = new SplitMap<Entry<T>>();
+  #first: Entry<T> | undefined = undefined;
+  #last: Entry<T> | undefined = undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     validate(options);
@@ -136,7 +147,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
   listSync(): T[] {
     const out = new Array<T>(this.#byId.size);
     let i = 0;
-    for (const entry of this.#byId.values()) out[i++] = entry.obj;
+    for (let e = this.#first; e !== undefined; e = e.listNext) out[i++] = e.obj;
     return out;
   }
 
@@ -178,7 +189,9 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
   /** Removes every object. A learned `keyCount` stays enforced. */
   clear(): void {
     this.#root = new Branch<T>(undefined, '');
-    this.#byId = new Map();
+    this.#byId = new SplitMap();
+    this.#first = undefined;
+    this.#last = undefined;
   }
 
   /**
@@ -230,6 +243,10 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
     if (entry === undefined) {
       const created = new Entry(obj, this.#leafFor(keys));
       append(created);
+      created.listPrev = this.#last;
+      if (this.#last === undefined) this.#first = created;
+      else this.#last.listNext = created;
+      this.#last = created;
       this.#byId.set(id, created);
       return;
     }
@@ -248,6 +265,10 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
     const entry = this.#byId.get(id);
     if (entry === undefined) return false;
     this.#byId.delete(id);
+    if (entry.listPrev === undefined) this.#first = entry.listNext;
+    else entry.listPrev.listNext = entry.listNext;
+    if (entry.listNext === undefined) this.#last = entry.listPrev;
+    else entry.listNext.listPrev = entry.listPrev;
     unlink(entry);
     prune(entry.leaf);
     return true;
@@ -261,7 +282,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
       let next = branch.children.get(key) as Branch<T> | undefined;
       if (next === undefined) {
         next = new Branch(branch, key);
-        branch.children.set(key, next);
+        adopt(branch, next);
       }
       branch = next;
     }
@@ -269,7 +290,7 @@ export class MemoryStore<T extends KubeObject = KubeObject> implements Store<T> 
     let leaf = branch.children.get(key) as Leaf<T> | undefined;
     if (leaf === undefined) {
       leaf = new Leaf(branch, key);
-      branch.children.set(key, leaf);
+      adopt(branch, leaf);
     }
     return leaf;
   }
@@ -280,7 +301,7 @@ function collect<T>(node: Branch<T> | Leaf<T>, out: T[]): void {
     for (let e = node.head; e !== undefined; e = e.next) out.push(e.obj);
     return;
   }
-  for (const child of node.children.values()) collect(child, out);
+  for (let child = node.first; child !== undefined; child = child.nextSibling) collect(child, out);
 }
 
 function isPathOf<T>(leaf: Leaf<T>, keys: readonly string[]): boolean {
@@ -290,6 +311,15 @@ function isPathOf<T>(leaf: Leaf<T>, keys: readonly string[]): boolean {
     if (node.segment !== keys[i]) return false;
   }
   return true;
+}
+
+/** Adds `child` under `parent`, last in creation order. */
+function adopt<T>(parent: Branch<T>, child: Branch<T> | Leaf<T>): void {
+  parent.children.set(child.segment, child);
+  child.prevSibling = parent.last;
+  if (parent.last === undefined) parent.first = child;
+  else parent.last.nextSibling = child;
+  parent.last = child;
 }
 
 function append<T>(entry: Entry<T>): void {
@@ -318,6 +348,10 @@ function prune<T>(leaf: Leaf<T>): void {
   let parent = leaf.parent;
   for (;;) {
     parent.children.delete(child.segment);
+    if (child.prevSibling === undefined) parent.first = child.nextSibling;
+    else child.prevSibling.nextSibling = child.nextSibling;
+    if (child.nextSibling === undefined) parent.last = child.prevSibling;
+    else child.nextSibling.prevSibling = child.prevSibling;
     if (parent.children.size > 0 || parent.parent === undefined) return;
     child = parent;
     parent = parent.parent;

@@ -103,6 +103,25 @@ describe('StoreWriter: relist', () => {
     expect(listed).toEqual([true, false]);
   });
 
+  it('sweeps exactly the known ids a relist lacks when it knows enough ids to split its maps', async () => {
+    const n = 40_000; // over 2 × 2^14: the known and seen maps are split into sub-maps
+    const { store, run } = setup(new FakeStore(), { maxAtomicDiff: n });
+    const all = Array.from({ length: n }, (_, i) => cm(`o${i}`, '1'));
+    await run(init, ...all.map(item), done('1'));
+    store.ops.length = 0;
+    const kept = all.filter((_, i) => i % 3 !== 0);
+    await run(init, ...kept.map(item), item(cm('new', '2')), done('2'));
+    expect(store.ops).toEqual([`replace +1 -${n - kept.length}`]);
+    const deleted = store.replaced[0]?.deletes.map((d) => d.metadata?.name).sort();
+    expect(deleted).toEqual(
+      all
+        .filter((_, i) => i % 3 === 0)
+        .map((o) => o.metadata?.name)
+        .sort(),
+    );
+    expect(Object.keys(store.versions())).toHaveLength(kept.length + 1);
+  });
+
   it('announces a relist’s changes only after the commit', async () => {
     const { changes, run } = await synced();
     await run(init, item(cm('b', '5')));

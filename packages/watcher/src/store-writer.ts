@@ -13,6 +13,7 @@ import type { ChangeType } from './change-event-queue';
 import { KeyExtractionError, toKwError } from './errors';
 import { groupVersion } from './group-version';
 import { objectId, splitObjectId } from './internal/object-id';
+import { SplitMap } from './internal/split-map';
 import { isThenable } from './maybe-promise';
 import { show } from './options';
 import { TimeSlicer } from './time-slicer';
@@ -46,7 +47,7 @@ interface Change<T> {
 /** A listing in progress: the ids it contained, and its changes when they are held back until its end. */
 interface Listing<T> {
   /** `null` for a listing that started with nothing known (no sweep). */
-  seen: Set<ObjectId> | null;
+  seen: SplitMap<true> | null;
   /** Changed objects not yet written (an atomic relist), or `undefined` when writing through. */
   staged: Array<{ obj: T; keys: readonly string[]; change: Change<T> }> | undefined;
 }
@@ -64,10 +65,12 @@ interface Listing<T> {
  *   in place, time-sliced (counted in {@link relistsInPlace}).
  * - Changes of a relist reach `changed` only once the whole relist is in the store.
  * - A failed store write is reported and answered with `'relist'`; `known` keeps what the store holds.
+ * - `known` and a relist's seen ids are {@link SplitMap}s, so growing them never rehashes more than
+ *   1/64 of the ids at once; a relist's deletes come in their deterministic order, not insertion order.
  */
 export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<T> {
   readonly #options: StoreWriterOptions<T>;
-  readonly #known = new Map<ObjectId, string>();
+  readonly #known = new SplitMap<string>();
   #listing: Listing<T> | undefined;
   /** Changes applied in place by an unfinished relist, announced when it ends. */
   #held: Change<T>[] | undefined;
@@ -130,7 +133,7 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
   #init(): undefined {
     const relist = this.#known.size > 0;
     this.#listing = {
-      seen: relist ? new Set() : null,
+      seen: relist ? new SplitMap() : null,
       staged: relist && typeof this.#options.store.replace === 'function' ? [] : undefined,
     };
     if (relist && this.#listing.staged === undefined) this.#startInPlace();
@@ -153,13 +156,13 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
     const rv = obj.metadata?.resourceVersion ?? '';
     const prev = this.#known.get(id);
     if (prev !== undefined && prev === rv && rv !== '') {
-      listing.seen?.add(id);
+      listing.seen?.set(id, true);
       return undefined;
     }
     const indexed = this.#index(id, obj, prev);
     // Not seen: a stored version that no longer matches (or cannot be indexed) is swept as a delete.
     if (indexed === undefined) return undefined;
-    listing.seen?.add(id);
+    listing.seen?.set(id, true);
     listing.staged.push({
       ...indexed,
       change: { id, type: prev === undefined ? 'added' : 'modified', obj: indexed.obj, rv },
@@ -201,7 +204,7 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
    * Known ids the listing did not contain, as delete changes with a metadata-only stand-in. O(known),
    * time-sliced: it reads only, so the commit that follows stays the one uninterrupted block.
    */
-  async #unseen(seen: Set<ObjectId>): Promise<Change<T>[]> {
+  async #unseen(seen: SplitMap<true>): Promise<Change<T>[]> {
     const out: Change<T>[] = [];
     const slicer = new TimeSlicer();
     const resource = this.#options.resource();
@@ -256,7 +259,7 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
     const rv = obj.metadata?.resourceVersion ?? '';
     const prev = this.#known.get(id);
     if (prev !== undefined && prev === rv && rv !== '') {
-      listing?.seen?.add(id);
+      listing?.seen?.set(id, true);
       return undefined;
     }
     const indexed = this.#index(id, obj, prev);
@@ -264,7 +267,7 @@ export class StoreWriter<T extends KubeObject = KubeObject> implements StepSink<
       // A stale copy under its old keys would be wrong: remove it until a version can be indexed.
       return prev === undefined ? undefined : this.#remove(id, obj, listing);
     }
-    listing?.seen?.add(id);
+    listing?.seen?.set(id, true);
     return this.#write({ id, type: prev === undefined ? 'added' : 'modified', obj: indexed.obj, rv }, indexed.keys);
   }
 
