@@ -17,6 +17,8 @@ export interface ContenderArgs {
   expect: number;
   /** Stay up after sync for the parent's churn, reporting latency per event. */
   churn: boolean;
+  /** kw contenders: the watcher's `pageSize` (LIST pages); absent: kw's default. For page-size experiments. */
+  pageSize?: number;
 }
 
 /** Parses the shared arguments. */
@@ -28,10 +30,11 @@ export function contenderArgs(): ContenderArgs {
       kind: { type: 'string', default: 'configmaps' },
       expect: { type: 'string', default: '0' },
       churn: { type: 'boolean', default: false },
+      'page-size': { type: 'string' },
     },
   });
   if (values.kubeconfig === undefined || values.namespace === undefined) {
-    throw new Error('usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn]');
+    throw new Error('usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N]');
   }
   return {
     kubeconfig: values.kubeconfig,
@@ -39,6 +42,7 @@ export function contenderArgs(): ContenderArgs {
     kind: values.kind,
     expect: Number(values.expect),
     churn: values.churn,
+    ...(values['page-size'] === undefined ? {} : { pageSize: Number(values['page-size']) }),
   };
 }
 
