@@ -34,7 +34,9 @@ export function contenderArgs(): ContenderArgs {
     },
   });
   if (values.kubeconfig === undefined || values.namespace === undefined) {
-    throw new Error('usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N]');
+    throw new Error(
+      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N]',
+    );
   }
   return {
     kubeconfig: values.kubeconfig,
