@@ -3,7 +3,7 @@
  * CPU time, event-loop blocking; then, optionally, latency and CPU under churn.
  * A contender prints one JSON line ({@link ContenderResult}) on stdout.
  */
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
