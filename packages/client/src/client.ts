@@ -26,6 +26,7 @@ import {
 import type { Clock } from './clock';
 import { Discovery } from './discovery';
 import { InvalidConfigError } from './errors';
+import { parseListBody } from './list-body';
 import { loadKubeConfig } from './load-kube-config';
 import { type ClientOptions, resolveClientOptions } from './options';
 import { RateLimiter } from './rate-limiter';
@@ -98,15 +99,18 @@ export class KubeClient implements KubeClientShape {
     options: ListOptions = {},
   ): Promise<ListPage<T>> {
     checkScope(resource, namespace);
-    const body = (await this.#transport.requestJson({
-      verb: 'list',
-      resource: resourceLabel(resource),
-      namespace,
-      path: resourcePath(resource, namespace),
-      query: listQuery(options),
-      accept: options.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON,
-      signal: options.signal,
-    })) as {
+    const body = (await this.#transport.requestJson(
+      {
+        verb: 'list',
+        resource: resourceLabel(resource),
+        namespace,
+        path: resourcePath(resource, namespace),
+        query: listQuery(options),
+        accept: options.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON,
+        signal: options.signal,
+      },
+      parseListBody,
+    )) as {
       items?: T[] | null;
       metadata?: {
         resourceVersion?: string;

@@ -93,8 +93,11 @@ export class Transport {
     return this.#closed.signal.aborted;
   }
 
-  /** Sends `req` and resolves its 2xx body parsed as JSON (one `JSON.parse`); rejects with a typed error. */
-  async requestJson(req: ApiRequest): Promise<unknown> {
+  /**
+   * Sends `req` and resolves its 2xx body parsed as JSON (by `parse`; default one `JSON.parse` of the
+   * whole body); rejects with a typed error (`DecodeError` when `parse` throws).
+   */
+  async requestJson(req: ApiRequest, parse: (body: Buffer) => unknown = parseWhole): Promise<unknown> {
     const timeout = new AbortController();
     const signal = this.signal(req.signal, timeout.signal);
     await this.#acquire(req, signal);
@@ -108,13 +111,12 @@ export class Transport {
       const body = await readBody(response, signal);
       bytes = body.length;
       if (status < 200 || status > 299) throw this.#httpError(req, response, body);
-      const text = body.toString('utf8');
       try {
-        return JSON.parse(text);
+        return parse(body);
       } catch (error) {
         throw new DecodeError(
           `${describe(req)}: the response body is not JSON — check the server URL`,
-          text.slice(0, 200),
+          body.toString('utf8', 0, 200),
           error,
         );
       }
@@ -285,6 +287,10 @@ function requestVerb(verb: string): RequestVerb {
 }
 
 /** Collects a response body as Buffers and concatenates once; aborting destroys the response. */
+function parseWhole(body: Buffer): unknown {
+  return JSON.parse(body.toString('utf8'));
+}
+
 function readBody(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

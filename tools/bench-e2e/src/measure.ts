@@ -3,7 +3,7 @@
  * CPU time, event-loop blocking; then, optionally, latency and CPU under churn.
  * A contender prints one JSON line ({@link ContenderResult}) on stdout.
  */
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
@@ -17,6 +17,8 @@ export interface ContenderArgs {
   expect: number;
   /** Stay up after sync for the parent's churn, reporting latency per event. */
   churn: boolean;
+  /** kw contenders: the watcher's `pageSize` (LIST pages); absent: kw's default. For page-size experiments. */
+  pageSize?: number;
 }
 
 /** Parses the shared arguments. */
@@ -28,10 +30,13 @@ export function contenderArgs(): ContenderArgs {
       kind: { type: 'string', default: 'configmaps' },
       expect: { type: 'string', default: '0' },
       churn: { type: 'boolean', default: false },
+      'page-size': { type: 'string' },
     },
   });
   if (values.kubeconfig === undefined || values.namespace === undefined) {
-    throw new Error('usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn]');
+    throw new Error(
+      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N]',
+    );
   }
   return {
     kubeconfig: values.kubeconfig,
@@ -39,6 +44,7 @@ export function contenderArgs(): ContenderArgs {
     kind: values.kind,
     expect: Number(values.expect),
     churn: values.churn,
+    ...(values['page-size'] === undefined ? {} : { pageSize: Number(values['page-size']) }),
   };
 }
 
@@ -65,6 +71,13 @@ export interface SyncFigures {
   maxLoopBlockOnCpuMs: number;
   /** When that worst on-CPU block ended, ms after the start of the work. */
   maxLoopBlockOnCpuAtMs: number;
+  /**
+   * The kw-made block: the worst on-CPU block less the GC pauses inside it (max(0, on-CPU − GC pause time
+   * overlapping the block)), i.e. what the contender's own code ran without yielding, ms.
+   */
+  maxMadeBlockMs: number;
+  /** When that worst kw-made block ended, ms after the start of the work. */
+  maxMadeBlockAtMs: number;
   loopDelayMaxMs: number;
   /** Longest single GC pause and total GC pause time during sync (PerformanceObserver 'gc'), ms. */
   maxGcPauseMs: number;
@@ -92,6 +105,8 @@ export interface ChurnFigures {
   /** Longest event-loop block during churn, ms; and counting only on-CPU time. */
   maxLoopBlockMs: number;
   maxLoopBlockOnCpuMs: number;
+  /** The worst on-CPU block less the GC pauses inside it, ms (see {@link SyncFigures.maxMadeBlockMs}). */
+  maxMadeBlockMs: number;
   peakRssMb: number;
 }
 
@@ -110,6 +125,28 @@ export interface ContenderResult {
 
 const MB = 1024 * 1024;
 
+/** Blocks shorter than this (on CPU, ms) are not kept for the kw-made figure: they cannot be the worst. */
+const KEEP_BLOCKS_OVER_MS = 5;
+
+/** A late tick of the 10 ms timer: the loop was blocked from `start` to `end` (performance.now() ms), `onCpu` ms of it on a CPU. */
+interface Block {
+  start: number;
+  end: number;
+  onCpu: number;
+}
+
+/** The worst block less the GC pause time overlapping it, and when it ended (ms after `t0`). */
+function worstMadeBlock(blocks: readonly Block[], gcs: readonly Block[], t0: number): { ms: number; atMs: number } {
+  let worst = { ms: 0, atMs: 0 };
+  for (const b of blocks) {
+    let gc = 0;
+    for (const g of gcs) gc += Math.max(0, Math.min(b.end, g.end) - Math.max(b.start, g.start));
+    const ms = Math.max(0, b.onCpu - gc);
+    if (ms > worst.ms) worst = { ms, atMs: b.end - t0 };
+  }
+  return worst;
+}
+
 /** Samples RSS every 20 ms and measures event-loop lateness with a 10 ms timer. */
 export class Sampler {
   peakRss = 0;
@@ -123,12 +160,10 @@ export class Sampler {
   /** Longest and total garbage-collection pause (PerformanceObserver 'gc' entries), ms. */
   maxGcMs = 0;
   gcTotalMs = 0;
-  readonly #gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      this.gcTotalMs += e.duration;
-      if (e.duration > this.maxGcMs) this.maxGcMs = e.duration;
-    }
-  });
+  /** Late ticks over {@link KEEP_BLOCKS_OVER_MS} and GC pauses, matched in stop() (GC entries arrive after the fact). */
+  #blocks: Block[] = [];
+  #gcs: Block[] = [];
+  readonly #gcObserver = new PerformanceObserver((list) => this.#addGcs(list.getEntries()));
   readonly #histogram = monitorEventLoopDelay({ resolution: 10 });
   #rssTimer: NodeJS.Timeout | undefined;
   #lateTimer: NodeJS.Timeout | undefined;
@@ -147,6 +182,8 @@ export class Sampler {
     this.#t0 = performance.now();
     this.maxGcMs = 0;
     this.gcTotalMs = 0;
+    this.#blocks = [];
+    this.#gcs = [];
     this.#gcObserver.observe({ entryTypes: ['gc'] });
     this.#expected = performance.now() + 10;
     const c0 = process.cpuUsage();
@@ -158,6 +195,7 @@ export class Sampler {
       const cpu = c.user + c.system;
       const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
       this.#cpu = cpu;
+      if (onCpu > KEEP_BLOCKS_OVER_MS) this.#blocks.push({ start: this.#expected, end: now, onCpu });
       if (late > this.maxLateMs) this.maxLateMs = late;
       if (onCpu > this.maxLateOnCpuMs) {
         this.maxLateOnCpuMs = onCpu;
@@ -167,32 +205,42 @@ export class Sampler {
     }, 10);
   }
 
+  #addGcs(entries: readonly PerformanceEntry[]): void {
+    for (const e of entries) {
+      this.gcTotalMs += e.duration;
+      if (e.duration > this.maxGcMs) this.maxGcMs = e.duration;
+      this.#gcs.push({ start: e.startTime, end: e.startTime + e.duration, onCpu: e.duration });
+    }
+  }
+
   /** Worst lateness including a block still in progress is caught by calling this from the loop. */
   stop(): {
     peakRss: number;
     maxLateMs: number;
     maxLateOnCpuMs: number;
     maxLateOnCpuAtMs: number;
+    maxMadeMs: number;
+    maxMadeAtMs: number;
     delayMaxMs: number;
     delayP99Ms: number;
     maxGcMs: number;
     gcTotalMs: number;
   } {
-    for (const e of this.#gcObserver.takeRecords()) {
-      this.gcTotalMs += e.duration;
-      if (e.duration > this.maxGcMs) this.maxGcMs = e.duration;
-    }
+    this.#addGcs(this.#gcObserver.takeRecords());
     this.#gcObserver.disconnect();
     clearInterval(this.#rssTimer);
     clearInterval(this.#lateTimer);
     this.#histogram.disable();
     const r = process.memoryUsage.rss();
     if (r > this.peakRss) this.peakRss = r;
+    const made = worstMadeBlock(this.#blocks, this.#gcs, this.#t0);
     return {
       peakRss: this.peakRss,
       maxLateMs: this.maxLateMs,
       maxLateOnCpuMs: this.maxLateOnCpuMs,
       maxLateOnCpuAtMs: this.maxLateOnCpuAtMs,
+      maxMadeMs: made.ms,
+      maxMadeAtMs: made.atMs,
       maxGcMs: this.maxGcMs,
       gcTotalMs: this.gcTotalMs,
       delayMaxMs: this.#histogram.max / 1e6,
@@ -283,6 +331,8 @@ export async function runContender(
       maxLoopBlockMs: s.maxLateMs,
       maxLoopBlockOnCpuMs: s.maxLateOnCpuMs,
       maxLoopBlockOnCpuAtMs: s.maxLateOnCpuAtMs,
+      maxMadeBlockMs: s.maxMadeMs,
+      maxMadeBlockAtMs: s.maxMadeAtMs,
       maxGcPauseMs: s.maxGcMs,
       gcPauseTotalMs: s.gcTotalMs,
       loopDelayMaxMs: s.delayMaxMs,
@@ -318,6 +368,7 @@ export async function runContender(
         cpuPerEventUs: sorted.length > 0 ? (cpuSeconds * 1e6) / sorted.length : Number.NaN,
         maxLoopBlockMs: cs.maxLateMs,
         maxLoopBlockOnCpuMs: cs.maxLateOnCpuMs,
+        maxMadeBlockMs: cs.maxMadeMs,
         peakRssMb: cs.peakRss / MB,
       };
     }

@@ -120,6 +120,17 @@ describe('@kw/client on a real control plane', () => {
     expect(new Set(names).size).toBe(COUNT);
   });
 
+  it('parses each listed item (one JSON.parse per item) to the object a GET returns', async () => {
+    const page = await client.list<ConfigMap>(configMaps, ns.name, { limit: 7 });
+    expect(page.items).toHaveLength(7);
+    expect(page.continue).toEqual(expect.any(String));
+    for (const item of page.items) {
+      const { kind, apiVersion, ...got } = await client.get<ConfigMap>(configMaps, ns.name, item.metadata?.name ?? '');
+      expect([kind, apiVersion]).toEqual(['ConfigMap', 'v1']);
+      expect(item).toEqual(got);
+    }
+  });
+
   it('lists metadata only: PartialObjectMetadata without data', async () => {
     const page = await client.list<ConfigMap>(configMaps, ns.name, { metadataOnly: true, limit: 5 });
     expect(page.items).toHaveLength(5);

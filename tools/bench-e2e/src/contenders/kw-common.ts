@@ -66,6 +66,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       ...(metrics === undefined ? {} : { instrumentation: metrics }),
       ...(variant === 'metadata' ? { metadataOnly: true } : {}),
       ...(variant === 'paginated' ? { listMode: 'paginated' as const } : {}),
+      ...(args.pageSize === undefined ? {} : { pageSize: args.pageSize }),
     });
     let consuming: Promise<void> | undefined;
     if (args.churn && !(store instanceof CachedStore)) {
