@@ -208,11 +208,14 @@ async function joinRing(
     first: range,
     follow: (callback) => {
       onChange = callback;
+      // A change while the watcher synced its first range had no one to tell: catch up now.
+      const now = ring.current();
+      if (now !== range) callback(now, ring.members());
     },
   };
 }
 
-/** A ring this replica joined: its first range, and where later range changes go. */
+/** A ring this replica joined: its first range, and where later range changes go (`follow` first reports a change missed since `first`). */
 interface JoinedRing {
   ring: ShardRing;
   first: ShardOption;

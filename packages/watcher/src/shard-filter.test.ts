@@ -3,6 +3,7 @@ import {
   bookmark,
   cm,
   deleted,
+  errorEvent,
   FakeKeys,
   FakeKubeApi,
   FakeStore,
@@ -231,6 +232,83 @@ describe('Watcher.setShard', () => {
   it('needs a watcher created with a shard option', () => {
     const { watcher } = setup({}, true);
     expect(() => watcher.setShard(LOWER_HALF)).toThrow(expect.objectContaining({ field: 'shard' }));
+  });
+});
+
+describe('Watcher.setShard racing the watchdog and a relist', () => {
+  const FULL_SELECTOR = "shardRange(object.metadata.uid, '0x0000000000000000', '0x10000000000000000')";
+  const selectors = (api: FakeKubeApi, verb: 'list' | 'watch') => api.callsOf(verb).map((c) => c.options.shardSelector);
+
+  it.each([
+    ['the watchdog fires first', true],
+    ['setShard comes first', false],
+  ])(
+    'lists the new range once, with no error, when a hung watch is closed by the watchdog in the same turn (%s)',
+    async (_, watchdogFirst) => {
+      vi.spyOn(Math, 'random').mockReturnValue(0); // the watch asks for timeoutSeconds 1: idle after 1 s + 1 s
+      const { api, store, watcher, onError, onChange } = setup({
+        shard: { index: 0, count: 1 },
+        watchTimeoutSeconds: 1,
+        watchIdleTimeoutMs: 1_000,
+        debounceMs: 0,
+      });
+      const all = [obj('a', '1', L1), obj('b', '2', U1)];
+      api.lists.push(probe(undefined), page(all, '10'), probe(undefined), page(all, '10'));
+      await watcher.waitForSync();
+      await api.waitForCalls('watch', 1);
+      await tick(1_999);
+
+      // Both aborts land before the loop runs again.
+      if (!watchdogFirst) watcher.setShard(LOWER_HALF);
+      vi.advanceTimersByTime(1);
+      if (watchdogFirst) watcher.setShard(LOWER_HALF);
+      await api.waitForCalls('watch', 2);
+      await tick(10);
+
+      expect(selectors(api, 'list')).toEqual([FULL_SELECTOR, FULL_SELECTOR, LOWER_SELECTOR, LOWER_SELECTOR]);
+      expect(selectors(api, 'watch')).toEqual([FULL_SELECTOR, LOWER_SELECTOR]);
+      expect(api.callsOf('watch')[1]?.options.resourceVersion).toBe('10');
+      expect(store.versions()).toEqual({ 'default/a': '1' });
+      expect(onChange.mock.calls.at(-1)?.[1]).toMatchObject({ added: 0, modified: 0, deleted: 1 });
+      expect(watcher.status().relists).toBe(1);
+      expect(onError).not.toHaveBeenCalled();
+    },
+  );
+
+  it('abandons a relist under way for the new range: the store ends with the new range only, deletes counted once', async () => {
+    const { api, store, watcher, onChange } = setup({ shard: { index: 0, count: 1 }, debounceMs: 0, pageSize: 2 });
+    const [a, b, c, d] = [obj('a', '1', L1), obj('b', '2', U1), obj('c', '3', L2), obj('d', '4', U2)];
+    api.lists.push(probe(undefined), { ...page([a, b], '10'), continue: 'p2' }, page([c, d], '10'));
+    api.watches.push([errorEvent(410, 'Expired')]);
+    // The relist after 410: its first page comes, its second never does (hangs until aborted).
+    api.lists.push(probe(undefined), { ...page([a, b], '11'), continue: 'q2' });
+    await watcher.waitForSync();
+    await api.waitForCalls('list', 5);
+    await tick(10);
+    expect(store.ops.filter((op) => op.startsWith('replace'))).toEqual([]);
+
+    api.lists.push(probe(undefined), page([a, c], '12'));
+    watcher.setShard(LOWER_HALF);
+    await api.waitForCalls('watch', 2);
+    await tick(10);
+
+    expect(selectors(api, 'list').slice(6)).toEqual([LOWER_SELECTOR, LOWER_SELECTOR]);
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/c': '3' });
+    expect(store.ops.filter((op) => op.startsWith('replace'))).toEqual(['replace +0 -2']);
+    const deleted = onChange.mock.calls.reduce((n, [, stats]) => n + stats.deleted, 0);
+    expect(deleted).toBe(2);
+    expect(api.callsOf('watch')[1]?.options.resourceVersion).toBe('12');
+  });
+
+  it('before the resource is resolved, lists the new range first, with no error and no backoff', async () => {
+    const { api, watcher, onError } = setup({ shard: { index: 0, count: 1 } });
+    api.lists.push(probe(LOWER_SELECTOR), page([obj('a', '1', L1)], '10'));
+    watcher.start();
+    watcher.setShard(LOWER_HALF);
+    await watcher.waitForSync();
+    expect(selectors(api, 'list')).toEqual([LOWER_SELECTOR, LOWER_SELECTOR]);
+    expect(onError).not.toHaveBeenCalled();
+    expect(watcher.status()).toMatchObject({ errors: 0, relists: 0 });
   });
 });
 

@@ -137,7 +137,8 @@ export class Watcher<T extends KubeObject = KubeObject> {
    * Moves a sharded watcher to another range (dynamic membership, e.g. a `ShardRing`'s `onChange`):
    * the watcher lists the new range at once, through the atomic relist, so objects it no longer
    * owns leave the store as deletes and new ones arrive as adds, in one `store.replace` where the
-   * diff fits `maxAtomicDiff`. The same range is a no-op. Throws `InvalidConfigError` for a bad
+   * diff fits `maxAtomicDiff`. The same range is a no-op; before the first listing, the new range
+   * is simply the one listed. Throws `InvalidConfigError` for a bad
    * range, or when the watcher was created without `shard`.
    */
   setShard(shard: ShardOption): void {
@@ -148,7 +149,9 @@ export class Watcher<T extends KubeObject = KubeObject> {
         shard,
       );
     }
-    if (this.#shard.set(shard)) this.#listWatch.relist();
+    // Nothing is listed before the resource is resolved: the first listing sends the new range, and
+    // aborting the discovery request would only report an error and back off.
+    if (this.#shard.set(shard) && this.#listWatch.resource !== undefined) this.#listWatch.relist();
   }
 
   /**

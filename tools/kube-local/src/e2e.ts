@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, inject } from 'vitest';
 import * as cluster from './cluster.ts';
+import { type ExtraApiserver, startExtraApiserver } from './extra-apiserver.ts';
 import { HttpFaultProxy } from './http-fault-proxy.ts';
 import { createNamespace, deleteNamespace, uniqueNamespaceName } from './namespace.ts';
 import { cacheDir } from './paths.ts';
@@ -212,6 +213,53 @@ export function usePrivateCluster(options: { label: string; featureGates: string
     kubeConfig(): KubeConfig {
       const kc = new KubeConfig();
       kc.loadFromFile(this.env.adminKubeconfigPath);
+      return kc;
+    },
+  };
+}
+
+/** Handle returned by {@link useExtraApiserver}; readable once its beforeAll ran. */
+export interface ExtraApiserverHandle {
+  /** An admin kubeconfig file for it (throws before beforeAll started it). */
+  readonly adminKubeconfigPath: string;
+  /** A KubeConfig for its admin identity. */
+  kubeConfig(): KubeConfig;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a second kube-apiserver on the shared cluster's
+ * etcd with `featureGates` (e.g. `ShardedListAndWatch=true`), and stop it afterwards. It serves the
+ * same objects as the shared apiserver, so a file tests a gate on and off over data it created once;
+ * it starts in seconds, against `usePrivateCluster`'s cold start. Needs a kube-local cluster: guard
+ * the tests with `faultsAvailable()`. A restart of the shared apiserver does not touch it.
+ */
+export function useExtraApiserver(options: { label: string; featureGates: string }): ExtraApiserverHandle {
+  if (!/^[a-z0-9-]+$/.test(options.label)) {
+    throw new Error(`kube-local: useExtraApiserver label "${options.label}" must be lowercase letters, digits and -`);
+  }
+  let extra: ExtraApiserver | undefined;
+  beforeAll(async () => {
+    if (!kubeEnv().managed) return; // KW_E2E_KUBECONFIG: no kube-local here; the guarded tests skip
+    extra = await startExtraApiserver(await cluster.requireState(), options);
+    process.stderr.write(
+      `kube-local: extra kube-apiserver with feature gates ${options.featureGates} ready at ${extra.server}\n`,
+    );
+  });
+  afterAll(async () => {
+    await extra?.stop();
+  });
+  return {
+    get adminKubeconfigPath(): string {
+      if (extra === undefined) {
+        throw new Error(
+          'kube-local: useExtraApiserver(...).adminKubeconfigPath read before beforeAll started it (or against KW_E2E_KUBECONFIG: guard with faultsAvailable())',
+        );
+      }
+      return extra.adminKubeconfigPath;
+    },
+    kubeConfig(): KubeConfig {
+      const kc = new KubeConfig();
+      kc.loadFromFile(this.adminKubeconfigPath);
       return kc;
     },
   };

@@ -237,3 +237,76 @@ describe('kw leader', () => {
     expect(lease.spec?.holderIdentity ?? '').toBe('');
   });
 });
+
+describe('kw watch --ring', () => {
+  const ringNs = useNamespace('kw-cli-ring');
+  const FULL = /holding {2}shard uid \[0x0000000000000000, 0x10000000000000000\) client-filtered/;
+  const LOWER = 'shard uid [0x0000000000000000, 0x8000000000000000)';
+  const UPPER = 'shard uid [0x8000000000000000, 0x10000000000000000)';
+  /** The last status line's `total` after `shard`, from the live lines (`… total N  relists R  shard …`). */
+  const lastTotal = (stdout: string, shard: string): number | undefined => {
+    const line = stdout.split('\n').findLast((l) => l.includes(`  ${shard} client-filtered`) && l.includes(' total '));
+    const total = line?.match(/ total (\d+) /)?.[1];
+    return total === undefined ? undefined : Number(total);
+  };
+
+  it('splits the hash space between two processes, each showing its range, and widens on a SIGTERM', async () => {
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const create = (name: string) =>
+      core.createNamespacedConfigMap({ namespace: ringNs.name, body: { metadata: { name } } });
+    const ringArgs = (identity: string) => [
+      'watch',
+      'configmaps',
+      '-n',
+      ringNs.name,
+      '--ring',
+      'cli-ring',
+      '--identity',
+      identity,
+      '--debounce',
+      '20',
+    ];
+    const a = new Running(ringArgs('ring-a'));
+    const processes = [a];
+    try {
+      await a.waitFor('stdout', FULL);
+      const second = new Running(ringArgs('ring-b'));
+      processes.push(second);
+      // Identities sorted: ring-a owns the lower half, ring-b the upper.
+      await second.waitFor('stdout', new RegExp(`holding {2}${literal(UPPER)} client-filtered`));
+      await a.waitFor('stderr', new RegExp(`ring cli-ring: 2 members, now holding {2}${literal(LOWER)}`));
+
+      const names = Array.from({ length: 16 }, (_, i) => `ring-${i}`);
+      for (const name of names) await create(name);
+      await expect
+        .poll(() => [lastTotal(a.stdout, LOWER), lastTotal(second.stdout, UPPER)], { timeout: 30_000, interval: 50 })
+        .toSatisfy(
+          (totals: Array<number | undefined>) =>
+            totals[0] !== undefined && totals[1] !== undefined && totals[0] + totals[1] === names.length,
+        );
+
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      await a.waitFor(
+        'stderr',
+        /ring cli-ring: 1 member, now holding {2}shard uid \[0x0000000000000000, 0x10000000000000000\)/,
+      );
+      await create('ring-after');
+      await a.waitFor(
+        'stdout',
+        new RegExp(
+          `total ${names.length + 1} .*shard uid \\[0x0000000000000000, 0x10000000000000000\\) client-filtered`,
+        ),
+      );
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+    } finally {
+      for (const p of processes) p.child.kill('SIGKILL');
+    }
+  });
+});
+
+/** `text` as a RegExp source matching it literally. */
+function literal(text: string): string {
+  return text.replace(/[[\]().]/g, '\\$&');
+}

@@ -2,9 +2,9 @@
  * One sharded replica for the e2e test: a `Watcher` into a `MemoryStore` whose range follows a
  * `ShardRing`, run as `node watch-member.ts <kubeconfig> <namespace> <ring> <identity> <leaseMs> <retryMs>`
  * after `pnpm build` (it imports the built packages by name). Watches the namespace's ConfigMaps
- * labelled `suite=sharded-replicas`. Prints JSON lines: `ready`, `range` on every ring change, and,
- * for each `dump` line on stdin, `dump` with its range, filtering and `[name, resourceVersion]` of
- * every stored object. SIGTERM stops gracefully (the Lease is deleted); SIGKILL leaves it to expire.
+ * labelled `suite=sharded-replicas`. Prints JSON lines: `ready`, `range` on every ring change, for
+ * each `count` line on stdin `count` (synced, filtering, number of stored objects: cheap to poll),
+ * and for each `dump` line `dump` with the same plus `[name, resourceVersion]` of every stored object. SIGTERM stops gracefully (the Lease is deleted); SIGKILL leaves it to expire.
  */
 import { createInterface } from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -68,13 +68,17 @@ ring.start();
 emit('ready');
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'dump') return;
+  const command = line.trim();
+  if (command !== 'dump' && command !== 'count') return;
   const status = watcher?.status();
-  emit('dump', {
+  emit(command, {
     synced: status?.synced ?? false,
     phase: status?.phase,
     shard: status?.shard ?? null,
-    objects: store.listSync().map((o) => [o.metadata?.name, o.metadata?.resourceVersion]),
+    count: store.sizeSync(),
+    ...(command === 'dump'
+      ? { objects: store.listSync().map((o) => [o.metadata?.name, o.metadata?.resourceVersion]) }
+      : {}),
   });
 });
 
