@@ -10,6 +10,7 @@ import {
   ACCEPT_METADATA_LIST,
   type Clock,
   createClient,
+  DecodeError,
   ForbiddenError,
   GoneError,
   InvalidConfigError,
@@ -122,13 +123,12 @@ describe('resolve', () => {
 
 describe('list', () => {
   it('requests one page of a namespaced resource with every query option', async () => {
-    server.handle((_req, res) =>
-      sendJson(res, 200, {
-        kind: 'ConfigMapList',
-        metadata: { resourceVersion: '42', continue: 'tok2', remainingItemCount: 3 },
-        items: [{ metadata: { name: 'a' } }],
-      }),
-    );
+    const body = {
+      kind: 'ConfigMapList',
+      metadata: { resourceVersion: '42', continue: 'tok2', remainingItemCount: 3 },
+      items: [{ metadata: { name: 'a' } }],
+    };
+    server.handle((_req, res) => sendJson(res, 200, body));
     const page = await client.list(configMaps, 'team a', {
       limit: 1,
       continue: 'tok1',
@@ -142,6 +142,7 @@ describe('list', () => {
       resourceVersion: '42',
       continue: 'tok2',
       remainingItemCount: 3,
+      bytes: Buffer.byteLength(JSON.stringify(body)),
     });
     const [request] = server.requests;
     expect(request?.path).toBe('/api/v1/namespaces/team%20a/configmaps');
@@ -162,7 +163,7 @@ describe('list', () => {
       sendJson(res, 200, { metadata: { resourceVersion: '7', shardInfo: { selector } }, items: [] }),
     );
     const page = await client.list(configMaps, undefined, { limit: 1, shardSelector: selector });
-    expect(page).toEqual({ items: [], resourceVersion: '7', shardInfo: { selector } });
+    expect(page).toMatchObject({ items: [], resourceVersion: '7', shardInfo: { selector } });
     expect(server.requests[0]?.query).toEqual({ limit: '1', shardSelector: selector });
   });
 
@@ -174,9 +175,44 @@ describe('list', () => {
     expect(page.shardInfo).toBeUndefined();
   });
 
+  it('parses a LIST body that arrives in many chunks, item by item', async () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({
+      metadata: { name: `cm-${i}` },
+      data: { v: 'x'.repeat(i) },
+    }));
+    const text = JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '9' }, items });
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      for (let i = 0; i < text.length; i += 997) {
+        res.write(text.slice(i, i + 997));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    const page = await client.list(configMaps, 'default');
+    expect(page.items).toEqual(items);
+    expect(page.bytes).toBe(Buffer.byteLength(text));
+  });
+
+  it('rejects a malformed LIST body with DecodeError holding its start, and frees the connection', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"kind":"ConfigMapList","items":[{"a":1},7]}');
+    });
+    const error = await client.list(configMaps, 'default').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).value).toBe('{"kind":"ConfigMapList","items":[{"a":1},7]}');
+    expect((error as DecodeError).message).toMatch(/list configmaps.*not JSON/);
+    expect(((error as DecodeError).cause as Error).message).toBe('items[1] of the LIST body is not an object');
+  });
+
   it('lists all namespaces, cluster-scoped and group resources at their paths', async () => {
     server.handle((_req, res) => sendJson(res, 200, { metadata: { resourceVersion: '1' }, items: null }));
-    expect(await client.list(configMaps, undefined)).toEqual({ items: [], resourceVersion: '1' });
+    expect(await client.list(configMaps, undefined)).toEqual({
+      items: [],
+      resourceVersion: '1',
+      bytes: '{"metadata":{"resourceVersion":"1"},"items":null}'.length,
+    });
     await client.list(nodes, undefined);
     await client.list(leases, 'kube-system');
     expect(server.requests.map((r) => r.path)).toEqual([

@@ -26,7 +26,7 @@ import {
 import type { Clock } from './clock';
 import { Discovery } from './discovery';
 import { InvalidConfigError } from './errors';
-import { parseListBody } from './list-body';
+import { ListBodyParser } from './list-body';
 import { loadKubeConfig } from './load-kube-config';
 import { type ClientOptions, resolveClientOptions } from './options';
 import { RateLimiter } from './rate-limiter';
@@ -99,6 +99,7 @@ export class KubeClient implements KubeClientShape {
     options: ListOptions = {},
   ): Promise<ListPage<T>> {
     checkScope(resource, namespace);
+    const parser = new ListBodyParser();
     const body = (await this.#transport.requestJson(
       {
         verb: 'list',
@@ -109,7 +110,7 @@ export class KubeClient implements KubeClientShape {
         accept: options.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON,
         signal: options.signal,
       },
-      parseListBody,
+      () => parser,
     )) as {
       items?: T[] | null;
       metadata?: {
@@ -119,7 +120,11 @@ export class KubeClient implements KubeClientShape {
         shardInfo?: { selector?: unknown };
       };
     };
-    const page: ListPage<T> = { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '' };
+    const page: ListPage<T> = {
+      items: body.items ?? [],
+      resourceVersion: body.metadata?.resourceVersion ?? '',
+      bytes: parser.bytes,
+    };
     if (body.metadata?.continue) page.continue = body.metadata.continue;
     if (typeof body.metadata?.remainingItemCount === 'number')
       page.remainingItemCount = body.metadata.remainingItemCount;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseListBody } from './list-body';
+import { ListBodyParser, parseListBody } from './list-body';
 
 const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'));
 
@@ -29,11 +29,10 @@ describe('parseListBody', () => {
     expect(parse(text)).toEqual({ kind: 'List', items, metadata: { resourceVersion: '7', note: '"items":[' } });
   });
 
-  it('parses bodies without an array of objects under items whole', () => {
+  it('parses bodies without an items array whole', () => {
     for (const text of [
       '{"kind":"List","items":null}',
       '{"kind":"List","items":[]}',
-      '{"kind":"List","items":[1,{"a":1}]}',
       '{"kind":"List","items":{"a":[1]}}',
       '{"kind":"Status","code":410}',
       '[{"items":[{"a":1}]}]',
@@ -42,9 +41,77 @@ describe('parseListBody', () => {
     }
   });
 
+  it('rejects an items array holding something other than objects, naming the index', () => {
+    expect(() => parse('{"kind":"List","items":[{"a":1},2]}')).toThrow(/items\[1\] of the LIST body is not an object/);
+    expect(() => parse('{"kind":"List","items":[[1]]}')).toThrow(SyntaxError);
+  });
+
   it('throws SyntaxError for a malformed body, as JSON.parse does', () => {
     expect(() => parse('{"kind":"List","items":[{"a":1},{"b":]}')).toThrow(SyntaxError);
     expect(() => parse('{"kind":"List","items":[{"a":1}],}')).toThrow(SyntaxError);
     expect(() => parse('<html>not json</html>')).toThrow(SyntaxError);
+  });
+});
+
+describe('ListBodyParser', () => {
+  const chunked = (text: string, cuts: number[]): unknown => {
+    const bytes = Buffer.from(text, 'utf8');
+    const parser = new ListBodyParser();
+    let from = 0;
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
+      const at = Math.min(cut, bytes.length);
+      parser.push(bytes.subarray(from, at));
+      from = at;
+    }
+    parser.push(bytes.subarray(from));
+    expect(parser.bytes).toBe(bytes.length);
+    return parser.end();
+  };
+
+  it('returns what JSON.parse returns wherever the chunks are cut (inside strings, escapes, keys, multi-byte characters)', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom('"items":[', '\\', '\\"', '}]{[', 'ü → 日本', 'items'));
+    const item = fc.dictionary(text, fc.oneof(text, fc.jsonValue()), { maxKeys: 5 });
+    const list = fc.record({
+      kind: fc.constant('ConfigMapList'),
+      metadata: fc.record({ resourceVersion: fc.string(), continue: text }),
+      items: fc.array(item, { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(
+        list,
+        fc.constantFrom(undefined, 1),
+        fc.array(fc.nat(400), { maxLength: 12 }),
+        (value, indent, cuts) => {
+          const json = JSON.stringify(value, null, indent);
+          expect(chunked(json, cuts)).toEqual(JSON.parse(json));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parses one byte at a time', () => {
+    const value = {
+      kind: 'List',
+      metadata: { items: '[' },
+      items: [{ a: 'x\\"}' }, { b: [1, { c: 'ü' }] }],
+      tail: '"items":[',
+    };
+    const json = JSON.stringify(value);
+    expect(
+      chunked(
+        json,
+        Array.from({ length: json.length }, (_, i) => i),
+      ),
+    ).toEqual(value);
+  });
+
+  it('does not take a later key for items after a value string (regression: key state reset per string)', () => {
+    const json = '{"items":null,"other":"v","more":[{"a":1}]}';
+    expect(chunked(json, [3, 9, 20])).toEqual(JSON.parse(json));
+  });
+
+  it('reports a truncated body as a SyntaxError', () => {
+    expect(() => chunked('{"kind":"List","items":[{"a":1},{"b"', [])).toThrow(SyntaxError);
   });
 });

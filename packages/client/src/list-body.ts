@@ -6,94 +6,190 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const ITEMS = Buffer.from('items');
+/** `elementStart` values: no element open; one open since an earlier chunk. */
+const NONE = -1;
+const CONTINUED = -2;
 
 /**
- * Parses a LIST response body (`{"kind":…,"metadata":{…},"items":[{…},…]}`) with one `JSON.parse`
- * per item instead of one for the whole body: the same value as `JSON.parse(body.toString())`.
+ * Parses a LIST response body (`{"kind":…,"metadata":{…},"items":[{…},…]}`) as its chunks arrive,
+ * with one `JSON.parse` per item: the same value as `JSON.parse(body.toString())`.
  *
- * Why: V8 allocates everything a `JSON.parse` of a source over 100 KB builds straight in the old
- * generation, so a 500-item page (~1.5 MB) feeds the major GC's incremental marking in large
- * steps, on top of the page-sized string itself. Items parsed one by one (a few KB each) are
- * young allocations, like a streaming list's events. One pass over the bytes finds the top-level
- * `items` array and each element; what surrounds it is parsed with the array left empty.
- * A body of another shape (no top-level `items` array of objects) is parsed whole.
- * Throws what `JSON.parse` throws for malformed JSON.
+ * Why: a page is parsed a chunk at a time while it streams in, so a large page never blocks the
+ * event loop in one piece, and no page-sized string or Buffer is built. Items parsed one by one (a
+ * few KB each) are young allocations, like a streaming list's events; V8 allocates everything one
+ * `JSON.parse` of a source over 100 KB builds straight in the old generation.
+ * One pass over the bytes finds the top-level `items` array and each element; what surrounds it is
+ * parsed at {@link end} with the array left empty. A body without a top-level `items` array is
+ * parsed whole at {@link end}. Throws `SyntaxError` for malformed JSON (as `JSON.parse` does) and for
+ * an `items` array holding something other than objects (no Kubernetes LIST does).
  */
-export function parseListBody(body: Buffer): unknown {
-  const items = findItems(body);
-  if (items === undefined) return JSON.parse(body.toString('utf8'));
-  const rest = `${body.toString('utf8', 0, items.start + 1)}${body.toString('utf8', items.end)}`;
-  const list = JSON.parse(rest) as { items?: unknown };
-  const parsed = new Array<unknown>(items.elements.length / 2);
-  for (let i = 0; i < items.elements.length; i += 2) {
-    parsed[i / 2] = JSON.parse(body.toString('utf8', items.elements[i], items.elements[i + 1]));
+export class ListBodyParser {
+  /** Bytes before the items array, up to its `[`; the whole body when it has none. */
+  readonly #head: Buffer[] = [];
+  /** Bytes from the items array's `]` on. */
+  readonly #tail: Buffer[] = [];
+  /** Bytes of the current element that began in an earlier chunk. */
+  readonly #element: Buffer[] = [];
+  readonly #items: unknown[] = [];
+  #phase: 'head' | 'items' | 'tail' = 'head';
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  /** In the head, depth 1: how many bytes of the current string match `items` (-1: it does not). */
+  #keyMatch = -1;
+  #lastStringIsItems = false;
+  #isItems = false;
+  #bytes = 0;
+
+  /** Bytes pushed so far. */
+  get bytes(): number {
+    return this.#bytes;
   }
-  list.items = parsed;
-  return list;
+
+  /** Scans `chunk`, parsing every item it completes. */
+  push(chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    if (this.#phase === 'tail') {
+      this.#tail.push(chunk);
+      return;
+    }
+    const n = chunk.length;
+    let from = 0; // where the unsaved part of the chunk begins
+    let elementStart = this.#element.length > 0 ? CONTINUED : NONE;
+    for (let i = 0; i < n; i++) {
+      if (this.#inString) {
+        i = this.#keyMatch === -1 ? this.#skipString(chunk, i) : this.#matchKey(chunk, i) - 1;
+        continue;
+      }
+      const c = chunk[i] as number;
+      if (c === QUOTE) {
+        this.#inString = true;
+        if (this.#phase === 'head' && this.#depth === 1) {
+          this.#keyMatch = 0;
+          this.#lastStringIsItems = false;
+          i = this.#matchKey(chunk, i + 1) - 1;
+        }
+        continue;
+      }
+      if (this.#phase === 'head') {
+        if (c === COLON && this.#depth === 1) this.#isItems = this.#lastStringIsItems;
+        else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+          if (c === OPEN_ARRAY && this.#depth === 1 && this.#isItems) {
+            this.#head.push(chunk.subarray(from, i + 1));
+            from = i + 1;
+            this.#phase = 'items';
+          }
+          this.#depth++;
+        } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) this.#depth--;
+        continue;
+      }
+      // Items phase: depth 2 is between elements.
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (this.#depth === 2) {
+          if (c !== OPEN_OBJECT) throw notAnObject(this.#items.length);
+          elementStart = i;
+        }
+        this.#depth++;
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        this.#depth--;
+        if (this.#depth === 2) {
+          this.#items.push(this.#parseElement(chunk, elementStart, i + 1));
+          elementStart = NONE;
+        } else if (this.#depth === 1) {
+          this.#phase = 'tail';
+          this.#tail.push(chunk.subarray(i));
+          return;
+        }
+      } else if (this.#depth === 2 && !isSeparator(c)) {
+        throw notAnObject(this.#items.length);
+      }
+    }
+    if (this.#phase === 'head') this.#head.push(chunk.subarray(from));
+    else if (elementStart !== NONE)
+      this.#element.push(elementStart === CONTINUED ? chunk : chunk.subarray(elementStart));
+  }
+
+  /** The parsed body, once every chunk is pushed. */
+  end(): unknown {
+    if (this.#phase === 'head') return JSON.parse(Buffer.concat(this.#head).toString('utf8'));
+    if (this.#phase === 'items') throw new SyntaxError('Unexpected end of JSON input (inside the items array)');
+    const list = JSON.parse(Buffer.concat([...this.#head, ...this.#tail]).toString('utf8')) as { items?: unknown };
+    list.items = this.#items;
+    return list;
+  }
+
+  /** Parses the element ending at `end` (exclusive) of `chunk`, started at `start` or in earlier chunks (`CONTINUED`). */
+  #parseElement(chunk: Buffer, start: number, end: number): unknown {
+    if (start >= 0) return JSON.parse(chunk.toString('utf8', start, end));
+    this.#element.push(chunk.subarray(0, end));
+    const text = Buffer.concat(this.#element).toString('utf8');
+    this.#element.length = 0;
+    return JSON.parse(text);
+  }
+
+  /** Moves past the open string from `i`; returns the index of its closing quote, or the chunk's last index. */
+  #skipString(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    if (this.#escaped) {
+      this.#escaped = false;
+      i++;
+    }
+    while (i < n) {
+      const quote = chunk.indexOf(QUOTE, i);
+      if (quote === -1) {
+        this.#escaped = oddBackslashesBefore(chunk, n, i);
+        return n - 1;
+      }
+      if (!oddBackslashesBefore(chunk, quote, i)) {
+        this.#inString = false;
+        return quote;
+      }
+      i = quote + 1;
+    }
+    return n - 1;
+  }
+
+  /** Compares the head's depth-1 string starting at `i` with `items`; returns where to go on scanning. */
+  #matchKey(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    while (i < n && this.#keyMatch !== -1) {
+      const c = chunk[i] as number;
+      if (c === QUOTE) {
+        this.#inString = false;
+        this.#endKey();
+        return i + 1;
+      }
+      if (this.#keyMatch >= ITEMS.length || c !== ITEMS[this.#keyMatch]) this.#keyMatch = -1;
+      else {
+        this.#keyMatch++;
+        i++;
+      }
+    }
+    return i;
+  }
+
+  #endKey(): void {
+    this.#lastStringIsItems = this.#keyMatch === ITEMS.length;
+    this.#keyMatch = -1;
+  }
 }
 
-/**
- * The top-level `items` array: offsets of its `[` and `]`, and the start and end (exclusive) of each
- * element, flat. `undefined` when the body has no such array of objects. What follows the array is
- * not scanned: `JSON.parse` of the rest checks it.
- */
-function findItems(body: Buffer): { start: number; end: number; elements: number[] } | undefined {
-  const n = body.length;
-  let depth = 0;
-  let keyStart = -1;
-  let keyEnd = -1;
-  let isItems = false;
-  let start = -1;
-  let elementStart = -1;
-  const elements: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = body[i] as number;
-    if (c === QUOTE) {
-      const from = i;
-      for (i++; i < n; i++) {
-        const s = body[i] as number;
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
-      }
-      if (i >= n) return undefined;
-      if (depth === 1) {
-        keyStart = from + 1;
-        keyEnd = i;
-      }
-      continue;
-    }
-    if (c === COLON) {
-      if (depth === 1) {
-        isItems = keyEnd - keyStart === ITEMS.length && body.compare(ITEMS, 0, ITEMS.length, keyStart, keyEnd) === 0;
-      }
-      continue;
-    }
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (depth === 1 && c === OPEN_ARRAY && isItems) {
-        start = i;
-      } else if (depth === 2 && start !== -1 && elementStart === -1) {
-        if (c !== OPEN_OBJECT) return undefined;
-        elementStart = i;
-      }
-      depth++;
-      continue;
-    }
-    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      depth--;
-      if (depth < 0) return undefined;
-      if (depth === 2 && elementStart !== -1) {
-        elements.push(elementStart, i + 1);
-        elementStart = -1;
-      } else if (depth === 1 && start !== -1 && isItems) {
-        isItems = false;
-        return c === CLOSE_ARRAY ? { start, end: i, elements } : undefined;
-      }
-      continue;
-    }
-    // Anything else inside the items array but outside its objects (a number, null) is not a list of objects.
-    if (depth === 2 && start !== -1 && elementStart === -1 && !isSeparator(c)) return undefined;
-  }
-  return undefined;
+/** Parses a whole LIST response body; see {@link ListBodyParser}. */
+export function parseListBody(body: Buffer): unknown {
+  const parser = new ListBodyParser();
+  parser.push(body);
+  return parser.end();
+}
+
+/** Whether the backslashes right before `end` (down to `from`) are odd in number: the byte at `end` is escaped. */
+function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean {
+  let count = 0;
+  for (let j = end - 1; j >= from && chunk[j] === BACKSLASH; j--) count++;
+  return count % 2 === 1;
+}
+
+function notAnObject(index: number): SyntaxError {
+  return new SyntaxError(`items[${index}] of the LIST body is not an object`);
 }
 
 function isSeparator(c: number): boolean {

@@ -94,10 +94,11 @@ export class Transport {
   }
 
   /**
-   * Sends `req` and resolves its 2xx body parsed as JSON (by `parse`; default one `JSON.parse` of the
-   * whole body); rejects with a typed error (`DecodeError` when `parse` throws).
+   * Sends `req` and resolves its 2xx body parsed as JSON: by a {@link BodyParser} from `parser` fed
+   * each chunk as it arrives (so a large body is parsed in chunk-sized steps), else one `JSON.parse`
+   * of the whole body. Rejects with a typed error (`DecodeError` when parsing throws).
    */
-  async requestJson(req: ApiRequest, parse: (body: Buffer) => unknown = parseWhole): Promise<unknown> {
+  async requestJson(req: ApiRequest, parser?: () => BodyParser): Promise<unknown> {
     const timeout = new AbortController();
     const signal = this.signal(req.signal, timeout.signal);
     await this.#acquire(req, signal);
@@ -108,15 +109,24 @@ export class Transport {
     try {
       const { response } = await this.#send(req, signal, 'request');
       status = response.statusCode ?? 0;
-      const body = await readBody(response, signal);
-      bytes = body.length;
-      if (status < 200 || status > 299) throw this.#httpError(req, response, body);
+      if (status < 200 || status > 299) {
+        const body = await readBody(response, signal);
+        bytes = body.length;
+        throw this.#httpError(req, response, body);
+      }
+      const parse = parser?.() ?? new WholeBody();
+      let head: string | undefined;
       try {
-        return parse(body);
+        bytes = await feedBody(response, signal, (chunk) => {
+          head ??= chunk.toString('utf8', 0, 200);
+          parse.push(chunk);
+        });
+        return parse.end();
       } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
         throw new DecodeError(
           `${describe(req)}: the response body is not JSON — check the server URL`,
-          body.toString('utf8', 0, 200),
+          head ?? '',
           error,
         );
       }
@@ -286,14 +296,42 @@ function requestVerb(verb: string): RequestVerb {
   return verb === 'discover' ? 'get' : (verb as RequestVerb);
 }
 
-/** Collects a response body as Buffers and concatenates once; aborting destroys the response. */
-function parseWhole(body: Buffer): unknown {
-  return JSON.parse(body.toString('utf8'));
+/** Takes a response body chunk by chunk and gives its parsed value at the end. */
+export interface BodyParser {
+  /** Takes the next chunk; throws `SyntaxError` for malformed input. */
+  push(chunk: Buffer): void;
+  /** The parsed body, once every chunk is pushed; throws `SyntaxError` for malformed input. */
+  end(): unknown;
 }
 
+/** The default {@link BodyParser}: one `JSON.parse` of the whole body. */
+class WholeBody implements BodyParser {
+  readonly #chunks: Buffer[] = [];
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  end(): unknown {
+    const body = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    return JSON.parse(body.toString('utf8'));
+  }
+}
+
+/** Collects a response body as Buffers and concatenates once; aborting destroys the response. */
 function readBody(response: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+  const chunks: Buffer[] = [];
+  return feedBody(response, signal, (chunk) => chunks.push(chunk)).then((length) =>
+    chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length),
+  );
+}
+
+/**
+ * Hands each chunk of a response body to `take` as it arrives; resolves the body's length at its
+ * end. Aborting, or `take` throwing, destroys the response and rejects with that error.
+ */
+function feedBody(response: IncomingMessage, signal: AbortSignal, take: (chunk: Buffer) => void): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     let length = 0;
     const onAbort = (): void => {
       response.destroy(new AbortedError('the response was aborted', signal.reason));
@@ -301,12 +339,19 @@ function readBody(response: IncomingMessage, signal: AbortSignal): Promise<Buffe
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     response.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
       length += chunk.length;
+      try {
+        take(chunk);
+      } catch (error) {
+        signal.removeEventListener('abort', onAbort);
+        response.removeAllListeners('data');
+        response.destroy();
+        reject(error);
+      }
     });
     response.once('end', () => {
       signal.removeEventListener('abort', onAbort);
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+      resolve(length);
     });
     response.once('error', (error) => {
       signal.removeEventListener('abort', onAbort);

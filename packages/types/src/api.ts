@@ -29,6 +29,8 @@ export interface ListPage<T extends KubeObject = KubeObject> {
   /** Token for the next page; absent on the last page. */
   continue?: string;
   remainingItemCount?: number;
+  /** Size of the response body in bytes, when the client knows it (`Watcher` sizes later pages from it). */
+  bytes?: number;
   /**
    * The shard selector the server applied, echoed from a JSON LIST's `metadata.shardInfo`; absent
    * when the server ignored `shardSelector` (and on metadata-only lists, which do not echo it).

@@ -102,8 +102,13 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
    * place, time-sliced (`status().relistsInPlace`).
    */
   maxAtomicDiff?: number;
-  /** LIST page size. */
+  /** The first LIST page's `limit` (default 500), and the least of every later page. */
   pageSize?: number;
+  /**
+   * Later LIST pages ask for as many objects as fit in about this many bytes at the last page's
+   * average object size (default 8 MiB); 0: every page is `pageSize`.
+   */
+  pageBytes?: number;
   /** How to load the initial state: paginated LIST, streaming list (`sendInitialEvents`), or `auto` (streaming when the server supports it). */
   listMode?: 'auto' | 'paginated' | 'streaming';
   /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */

@@ -25,6 +25,8 @@ export interface ListWatchOptions<T extends KubeObject> {
   /** In `auto`, the most objects remaining after the first LIST page for the listing to go on paginated; `WATCHER_DEFAULTS.pagedUpTo` by default. */
   pagedUpTo?: number;
   pageSize: number;
+  /** Later LIST pages hold about this many bytes (`limit` from the last page's average object size); 0: every page `pageSize`. */
+  pageBytes: number;
   metadataOnly: boolean;
   watchTimeoutSeconds: number;
   /** 0 disables the watchdog. */

@@ -39,6 +39,7 @@ import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
 import { defaultWatcherName, WATCHER_DEFAULTS } from './options';
+import { nextPageLimit } from './page-limit';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
@@ -83,6 +84,8 @@ export class ListWatch<T extends KubeObject> {
   #watchdog: Watchdog | undefined;
   /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
   #held: T[] | undefined;
+  /** The `limit` of the next LIST page of the listing under way ({@link nextPageLimit}). */
+  #pageLimit: number;
   /** Instrumentation, when configured. */
   readonly #hooks: LoopHooks | undefined;
   /** Aborts the request under way when {@link relist} is called. */
@@ -96,6 +99,7 @@ export class ListWatch<T extends KubeObject> {
     this.#backoff = new Backoff(options.backoff, this.#clock);
     this.#listMode = options.listMode;
     this.#pagedUpTo = options.pagedUpTo ?? WATCHER_DEFAULTS.pagedUpTo;
+    this.#pageLimit = options.pageSize;
     const ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#hooks =
       options.instrumentation &&
@@ -330,12 +334,15 @@ export class ListWatch<T extends KubeObject> {
     held: T[] | undefined,
     signal: AbortSignal,
   ): Promise<Outcome> {
-    const { api, namespace, pageSize } = this.#options;
+    const { api, namespace, pageSize, pageBytes } = this.#options;
     const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
-    if (token === undefined) await this.#step({ type: 'init' }, signal);
+    if (token === undefined) {
+      this.#pageLimit = pageSize;
+      await this.#step({ type: 'init' }, signal);
+    }
     const cancel = new AbortController();
     const options: ListOptions = {
-      limit: pageSize,
+      limit: this.#pageLimit,
       signal: held === undefined ? signal : AbortSignal.any([signal, cancel.signal]),
       ...this.#requestOptions(),
     };
@@ -357,6 +364,7 @@ export class ListWatch<T extends KubeObject> {
       const paginated = !sized || sizedMode(page.remainingItemCount, { pagedUpTo: this.#pagedUpTo }) === 'paginated';
       if (token === undefined && paginated) this.#listCounted(startedAt);
       if (paginated) {
+        this.#pageLimit = nextPageLimit(page, pageSize, pageBytes);
         this.#held = page.items;
         this.#hooks?.page(page.items.length);
       }

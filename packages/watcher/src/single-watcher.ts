@@ -61,6 +61,7 @@ export class SingleWatcher<T extends KubeObject = KubeObject> {
       fieldSelector: settings.fieldSelector === undefined ? byName : `${byName},${settings.fieldSelector}`,
       listMode: WATCHER_DEFAULTS.listMode,
       pageSize: WATCHER_DEFAULTS.pageSize,
+      pageBytes: WATCHER_DEFAULTS.pageBytes,
       metadataOnly: false,
       sink: { apply: (step) => this.#apply(step) },
       checkResolved: (resource) => {

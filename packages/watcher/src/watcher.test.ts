@@ -72,6 +72,29 @@ describe('Watcher: initial state', () => {
     expect(watcher.status()).toMatchObject({ phase: 'watching', lists: 1, listPages: 2, watches: 1, relists: 0 });
   });
 
+  it('sizes later pages to pageBytes at the last page’s object size, never below pageSize', async () => {
+    const { api, store, watcher } = setup({ pageSize: 2, pageBytes: 1000 });
+    api.lists.push(
+      { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), bytes: 200 }, // 100 B per object: 10 fit in 1,000
+      { ...page([cm('c', '3'), cm('d', '4'), cm('e', '5'), cm('f', '6')], '10', 'tok2'), bytes: 2000 }, // 500 B: 2
+      { ...page([cm('g', '7')], '10'), bytes: 100 },
+    );
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([
+      { limit: 2 },
+      { limit: 10, continue: 'tok1' },
+      { limit: 2, continue: 'tok2' },
+    ]);
+    expect(Object.keys(store.versions())).toHaveLength(7);
+  });
+
+  it('keeps every page at pageSize with pageBytes 0', async () => {
+    const { api, watcher } = setup({ pageSize: 2, pageBytes: 0 });
+    api.lists.push({ ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), bytes: 200 }, page([cm('c', '3')], '10'));
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([{ limit: 2 }, { limit: 2, continue: 'tok1' }]);
+  });
+
   it('restarts the list from scratch when a continue token expired (KW_GONE)', async () => {
     const { api, store, watcher, onError } = setup({ pageSize: 1 });
     api.lists.push(
@@ -1161,6 +1184,7 @@ describe('Watcher: configuration', () => {
     ['maxWaitMs', { debounceMs: 1000, maxWaitMs: 500 }],
     ['pageSize', { pageSize: 0 }],
     ['pageSize', { pageSize: 1.5 }],
+    ['pageBytes', { pageBytes: -1 }],
     ['maxAtomicDiff', { maxAtomicDiff: -1 }],
     ['maxAtomicDiff', { maxAtomicDiff: 2.5 }],
     ['listMode', { listMode: 'fast' }],

@@ -19,6 +19,8 @@ export interface ContenderArgs {
   churn: boolean;
   /** kw contenders: the watcher's `pageSize` (LIST pages); absent: kw's default. For page-size experiments. */
   pageSize?: number;
+  /** kw contenders: the watcher's `pageBytes` (0: every page `pageSize`); absent: kw's default. */
+  pageBytes?: number;
 }
 
 /** Parses the shared arguments. */
@@ -31,11 +33,12 @@ export function contenderArgs(): ContenderArgs {
       expect: { type: 'string', default: '0' },
       churn: { type: 'boolean', default: false },
       'page-size': { type: 'string' },
+      'page-bytes': { type: 'string' },
     },
   });
   if (values.kubeconfig === undefined || values.namespace === undefined) {
     throw new Error(
-      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N]',
+      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N] [--page-bytes N]',
     );
   }
   return {
@@ -45,6 +48,7 @@ export function contenderArgs(): ContenderArgs {
     expect: Number(values.expect),
     churn: values.churn,
     ...(values['page-size'] === undefined ? {} : { pageSize: Number(values['page-size']) }),
+    ...(values['page-bytes'] === undefined ? {} : { pageBytes: Number(values['page-bytes']) }),
   };
 }
 

@@ -144,11 +144,17 @@ describe('Watcher on a real API server', () => {
         body: configMap(`page-${i}`, { app: 'p', suite: 'page' }),
       });
     }
-    const h = watch({ labelSelector: 'suite=page', listMode: 'paginated', pageSize: 2 });
+    const h = watch({ labelSelector: 'suite=page', listMode: 'paginated', pageSize: 2, pageBytes: 0 });
     await h.watcher.waitForSync();
     expect(h.store.sizeSync()).toBe(5);
     expect(h.watcher.status()).toMatchObject({ lists: 1, listPages: 3 });
     expect(h.store.getByIdSync(`${ns.name}/page-0`)).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
+
+    // pageBytes (default 8 MiB) sizes the pages after the first from its bytes: the rest in one page.
+    const grown = watch({ labelSelector: 'suite=page', listMode: 'paginated', pageSize: 2 });
+    await grown.watcher.waitForSync();
+    expect(grown.store.sizeSync()).toBe(5);
+    expect(grown.watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
   });
 
   it('auto: goes on paginated when the first page says few objects remain (no selector)', async () => {
@@ -157,7 +163,7 @@ describe('Watcher on a real API server', () => {
       await api.createNamespacedConfigMap({ namespace: ns.name, body: configMap(`sized-${i}`, { suite: 'sized' }) });
     }
     const onServer = (await api.listNamespacedConfigMap({ namespace: ns.name })).items.length;
-    const h = watch({ pageSize: 2 });
+    const h = watch({ pageSize: 2, pageBytes: 0 });
     await h.watcher.waitForSync();
     expect(h.store.sizeSync()).toBe(onServer);
     const pages = Math.ceil(onServer / 2);

@@ -67,6 +67,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       ...(variant === 'metadata' ? { metadataOnly: true } : {}),
       ...(variant === 'paginated' ? { listMode: 'paginated' as const } : {}),
       ...(args.pageSize === undefined ? {} : { pageSize: args.pageSize }),
+      ...(args.pageBytes === undefined ? {} : { pageBytes: args.pageBytes }),
     });
     let consuming: Promise<void> | undefined;
     if (args.churn && !(store instanceof CachedStore)) {
