@@ -1,12 +1,15 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { featureGatesOf } from './cluster.ts';
 import { apiserverReady, waitUntil } from './health.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { ADMIN_USER } from './pki.ts';
 import { freePort } from './ports.ts';
-import { spawnDetached, stopProcess } from './processes.ts';
+import { isRunning, spawnDetached, stopProcess } from './processes.ts';
 import type { ClusterState } from './state.ts';
+
+const PID_FILE = 'pid.json';
+const FOLDER = /^extra-apiserver-(\d+)-[a-z0-9-]+$/;
 
 /** A second kube-apiserver serving a cluster's etcd; see {@link startExtraApiserver}. */
 export interface ExtraApiserver {
@@ -43,6 +46,7 @@ export async function startExtraApiserver(
   await writeFile(logPath, '');
   const server = `https://127.0.0.1:${port}`;
   const pid = spawnDetached(argv, logPath);
+  await writeFile(join(dir, PID_FILE), JSON.stringify({ pid, command: argv[0] }));
   const stop = async (): Promise<void> => {
     await stopProcess(pid, argv[0]);
     await rm(dir, { recursive: true, force: true });
@@ -67,4 +71,35 @@ export async function startExtraApiserver(
     ADMIN_USER,
   );
   return { server, adminKubeconfigPath, stop };
+}
+
+/**
+ * Stops the extra kube-apiservers in `runDir` whose starting process (the pid in their folder's
+ * name, a vitest worker) is gone, and deletes their folders: a run killed before its `afterAll`
+ * leaves them serving a dead etcd otherwise. Returns how many it stopped.
+ */
+export async function reapExtraApiservers(runDir: string, log: (line: string) => void): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(runDir);
+  } catch {
+    return 0;
+  }
+  let stopped = 0;
+  for (const name of names) {
+    const owner = FOLDER.exec(name)?.[1];
+    if (owner === undefined || isRunning(Number(owner))) continue;
+    const dir = join(runDir, name);
+    const recorded = await readFile(join(dir, PID_FILE), 'utf8').then(
+      (text) => JSON.parse(text) as { pid: number; command: string },
+      () => undefined,
+    );
+    if (recorded !== undefined && isRunning(recorded.pid, recorded.command)) {
+      await stopProcess(recorded.pid, recorded.command, 5_000);
+      stopped++;
+    }
+    await rm(dir, { recursive: true, force: true });
+    log(`kube-local: stopped an extra kube-apiserver left by a dead test worker (${dir})`);
+  }
+  return stopped;
 }

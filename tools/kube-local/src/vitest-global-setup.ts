@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { TestProject } from 'vitest/node';
 import { releaseCluster, status, up } from './cluster.ts';
+import { reapExtraApiservers } from './extra-apiserver.ts';
 import { cacheDir, runDir } from './paths.ts';
 import { isRunning, stopProcess } from './processes.ts';
 import { readState } from './state.ts';
@@ -59,6 +60,7 @@ async function reapAbandonedRuns(log: (line: string) => void): Promise<void> {
     const match = /^run-vitest-(\d+)(-[a-z0-9-]+)?$/.exec(name);
     if (match === null || isRunning(Number(match[1]))) continue;
     const dir = join(root, name);
+    await reapExtraApiservers(dir, log);
     const state = await readState(join(dir, 'state.json')).catch(() => undefined);
     for (const proc of state !== undefined ? [state.apiserver, state.etcd] : []) {
       if (proc.pid > 0) await stopProcess(proc.pid, proc.argv[0], 5_000);
@@ -97,8 +99,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // so another run's teardown cannot stop it underneath.
     const { state, started } = await up({ log, owner: 'test-run', retain: true });
     if (!started) log(`kube-local: reusing the running cluster at ${state.server}`);
+    await reapExtraApiservers(state.runDir, log);
     project.provide('kube', testEnvOf(state, started));
     return async () => {
+      await reapExtraApiservers(state.runDir, log);
       await releaseCluster({ log });
     };
   }
@@ -113,6 +117,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
   return async () => {
+    await reapExtraApiservers(privateDir, log);
     await releaseCluster({ log });
     if (runDir() === privateDir) await rm(privateDir, { recursive: true, force: true });
   };
