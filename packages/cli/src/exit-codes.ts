@@ -9,7 +9,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** A runtime failure: network, server error, unexpected error. */
   failure: 1,
-  /** Usage or configuration error: bad flag, JSONPath, a selector the server rejects (400/422), unknown resource, kubeconfig. */
+  /** Usage or configuration error: bad flag, JSONPath, a selector the server rejects (400/422), unknown resource, kubeconfig (or a peer dependency it needs). */
   usage: 2,
   /** Not permitted: the API answered 403 Forbidden or 401 Unauthorized. */
   forbidden: 3,
@@ -20,6 +20,7 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 const USAGE_CODES: ReadonlySet<KwErrorCode> = new Set<KwErrorCode>([
   'KW_INVALID_CONFIG',
+  'KW_MISSING_DEPENDENCY',
   'KW_INVALID_JSONPATH',
   'KW_INVALID_FIELD_SELECTOR',
   'KW_KEY_COUNT',

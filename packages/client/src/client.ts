@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type {
   ApiStatus,
   DeleteOptions,
@@ -27,7 +26,7 @@ import type { Clock } from './clock';
 import { Discovery } from './discovery';
 import { InvalidConfigError } from './errors';
 import { ListBodyParser } from './list-body';
-import { loadKubeConfig } from './load-kube-config';
+import { type ClientConfig, loadKubeConfig } from './load-kube-config';
 import { type ClientOptions, resolveClientOptions } from './options';
 import { RateLimiter } from './rate-limiter';
 import { retryRead } from './retry-read';
@@ -43,8 +42,8 @@ import { createRequest, deleteRequest, patchRequest, replaceRequest, type WriteR
  * pooled sockets.
  */
 export class KubeClient implements KubeClientShape {
-  /** The kubeconfig in use (auth, TLS, current context). */
-  readonly kubeConfig: KubeConfig;
+  /** Where requests go and as which kubeconfig entries (plain data, no credentials). */
+  readonly config: ClientConfig;
   /** The context's namespace, the pod's namespace in-cluster, else `default`. */
   readonly defaultNamespace: string;
   /** Who requests run as (see `identity` in the README); used in error messages. */
@@ -59,8 +58,8 @@ export class KubeClient implements KubeClientShape {
     this.#maxRetries = resolved.maxRetries;
     this.#clock = resolved.clock;
     const limiter = new RateLimiter({ qps: resolved.qps, burst: resolved.burst, clock: resolved.clock });
-    const loaded = loadKubeConfig(options);
-    this.kubeConfig = loaded.kubeConfig;
+    const loaded = loadKubeConfig(options, undefined, resolved.clock);
+    this.config = loaded.config;
     this.defaultNamespace = loaded.defaultNamespace;
     this.identity = loaded.identity;
     this.#transport = new Transport({

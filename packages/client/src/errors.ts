@@ -17,6 +17,25 @@ export class InvalidConfigError extends KwError implements InvalidConfigErrorSha
   }
 }
 
+/**
+ * A kubeconfig entry needs an optional peer dependency that is not installed: a user with an
+ * `exec` plugin or `auth-provider`, or a cluster with `proxy-url`, needs `@kubernetes/client-node`.
+ * `field` names the entry (`users["gke-user"].exec`), `value` is the entry's name.
+ */
+export class MissingDependencyError extends KwError {
+  declare readonly code: 'KW_MISSING_DEPENDENCY';
+  /** The package to install, e.g. `@kubernetes/client-node`. */
+  readonly dependency: string;
+  /** The kubeconfig entry that needs it, e.g. `users["gke-user"].exec`. */
+  readonly field: string;
+
+  constructor(dependency: string, field: string, message: string, value: unknown, cause?: unknown) {
+    super('KW_MISSING_DEPENDENCY', message, cause === undefined ? { value } : { value, cause });
+    this.dependency = dependency;
+    this.field = field;
+  }
+}
+
 /** The request was cancelled through its `AbortSignal` (or the client was closed); `cause` is the signal's reason. */
 export class AbortedError extends KwError {
   constructor(message: string, cause?: unknown) {

@@ -1,5 +1,6 @@
 export { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, resourcePath } from './api-paths';
 export { createClient, KubeClient } from './client';
+export type { KubeConfigLike } from './client-node-auth';
 export type { Clock } from './clock';
 export type { ApiErrorContext } from './errors';
 export {
@@ -13,6 +14,7 @@ export {
   InvalidConfigError,
   InvalidError,
   isApiError,
+  MissingDependencyError,
   NetworkError,
   NotFoundError,
   ServerError,
@@ -24,6 +26,7 @@ export {
 export type { FetcherOptions } from './fetcher';
 export { createFetcher } from './fetcher';
 export { listAll } from './list-all';
+export type { ClientConfig } from './load-kube-config';
 export type { ClientOptions } from './options';
 export { CLIENT_DEFAULTS } from './options';
 export type { RateLimiterOptions } from './rate-limiter';

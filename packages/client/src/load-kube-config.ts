@@ -1,20 +1,54 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KubeConfig, type User } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { Clock } from '@kw/types';
+import { KubeconfigAuth, type RequestAuth } from './auth';
+import { ClientNodeAuth, type KubeConfigLike } from './client-node-auth';
+import { systemClock } from './clock';
 import { InvalidConfigError } from './errors';
+import { identityOf } from './identity';
+import { inClusterKubeconfig, serviceAccountFile } from './in-cluster';
+import { type Kubeconfig, mergeKubeconfigs, readKubeconfig } from './kubeconfig-file';
 import { CLIENT_DEFAULTS, type ClientOptions } from './options';
+
+/**
+ * Where a client connects and as whom, as `createClient()` loaded it: plain data, no credentials.
+ * `KubeClient.config`.
+ */
+export interface ClientConfig {
+  /** `kubeconfig` (files), `inCluster` (the pod's service account) or `kubeConfig` (a client-node `KubeConfig` passed in). */
+  source: 'kubeconfig' | 'inCluster' | 'kubeConfig';
+  /** Kubeconfig files read, in merge order; `[]` for `inCluster` and `kubeConfig`. */
+  files: readonly string[];
+  /** The context in use. */
+  context: string;
+  /** The context's cluster entry. */
+  cluster: string;
+  /** The context's user entry, if it names one. */
+  user: string | undefined;
+  /** The API server URL as configured (`https://host:6443`). */
+  server: string;
+  /**
+   * True when auth and TLS go through `@kubernetes/client-node`: an `exec` or `auth-provider` user,
+   * a `proxy-url` cluster (client-node is then imported on the first request) or a `kubeConfig` passed in.
+   */
+  clientNode: boolean;
+}
 
 /** A validated kubeconfig plus what the client derives from it. */
 export interface LoadedKubeConfig {
-  kubeConfig: KubeConfig;
   /** Base URL of the API server (`https://host:6443/optional/prefix`). */
   server: URL;
   defaultNamespace: string;
   identity: string;
+  /** Applies credentials and TLS settings to each request. */
+  auth: RequestAuth;
+  config: ClientConfig;
 }
 
-/** Where to look for in-cluster configuration; tests point it at a temp dir. */
+/** Where to look for configuration; tests point it at a temp dir. */
 export interface ConfigEnvironment {
+  /** `KUBECONFIG`, `HOME`, `KUBERNETES_SERVICE_HOST`, `KUBERNETES_SERVICE_PORT`. */
   env: Readonly<Record<string, string | undefined>>;
   /** Prefix of `/var/run/secrets/kubernetes.io/serviceaccount` (client-node's `loadFromCluster(pathPrefix)`). */
   pathPrefix: string;
@@ -24,11 +58,15 @@ const processEnvironment: ConfigEnvironment = { env: process.env, pathPrefix: ''
 
 /**
  * Loads and validates the kubeconfig `createClient()` uses: `options.kubeConfig`, else
- * `kubeconfigPath`, else in-cluster (explicit or detected), else `KUBECONFIG` / `~/.kube/config`.
+ * `kubeconfigPath`, else in-cluster (explicit or detected), else `KUBECONFIG` (several files
+ * merged) / `~/.kube/config`. Parses kubeconfigs itself; `@kubernetes/client-node` is used only
+ * for a `kubeConfig` passed in and, loaded on the first request, for `exec` / `auth-provider`
+ * users and `proxy-url` clusters. `clock` times the re-reading of token and certificate files.
  */
 export function loadKubeConfig(
   options: ClientOptions,
   environment: ConfigEnvironment = processEnvironment,
+  clock: Clock = systemClock,
 ): LoadedKubeConfig {
   const sources = [
     options.kubeConfig && 'kubeConfig',
@@ -44,15 +82,13 @@ export function loadKubeConfig(
       sources,
     );
   }
-  const tokenPath = `${environment.pathPrefix}${join(CLIENT_DEFAULTS.serviceAccountDir, 'token')}`;
-  let kubeConfig: KubeConfig;
-  let inCluster = false;
-  if (options.kubeConfig) {
-    kubeConfig = options.kubeConfig;
-  } else if (options.kubeconfigPath !== undefined) {
-    kubeConfig = new KubeConfig();
+  if (options.kubeConfig) return fromKubeConfig(options.kubeConfig, options.context);
+
+  let kubeconfig: Kubeconfig;
+  let source: ClientConfig['source'] = 'kubeconfig';
+  if (options.kubeconfigPath !== undefined) {
     try {
-      kubeConfig.loadFromFile(options.kubeconfigPath);
+      kubeconfig = readKubeconfig(options.kubeconfigPath);
     } catch (error) {
       throw new InvalidConfigError(
         'kubeconfigPath',
@@ -62,111 +98,167 @@ export function loadKubeConfig(
       );
     }
   } else {
-    inCluster = options.inCluster ?? (Boolean(environment.env.KUBERNETES_SERVICE_HOST) && existsSync(tokenPath));
-    kubeConfig = new KubeConfig();
+    const { env, pathPrefix } = environment;
+    const inCluster =
+      options.inCluster ?? (Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountFile(pathPrefix, 'token')));
     if (inCluster) {
-      if (!environment.env.KUBERNETES_SERVICE_HOST || !environment.env.KUBERNETES_SERVICE_PORT) {
+      if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
         throw new InvalidConfigError(
           'inCluster',
           'inCluster is true but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set — run inside a pod or pass kubeconfigPath',
-          environment.env.KUBERNETES_SERVICE_HOST,
+          env.KUBERNETES_SERVICE_HOST,
         );
       }
-      kubeConfig.loadFromCluster(environment.pathPrefix);
+      kubeconfig = inClusterKubeconfig(env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, pathPrefix);
+      source = 'inCluster';
     } else {
-      try {
-        kubeConfig.loadFromDefault();
-      } catch (error) {
-        throw new InvalidConfigError(
-          'KUBECONFIG',
-          `the default kubeconfig (KUBECONFIG or ~/.kube/config) could not be loaded: ${(error as Error).message}`,
-          environment.env.KUBECONFIG,
-          error,
-        );
-      }
+      kubeconfig = loadDefault(env);
     }
   }
 
+  let contextName = kubeconfig.currentContext;
   if (options.context !== undefined) {
-    if (!kubeConfig.getContextObject(options.context)) {
-      const known = kubeConfig.getContexts().map((c) => c.name);
+    if (!kubeconfig.contexts.some((c) => c.name === options.context)) {
+      const known = kubeconfig.contexts.map((c) => c.name);
       throw new InvalidConfigError(
         'context',
         `context "${options.context}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
         options.context,
       );
     }
-    kubeConfig.setCurrentContext(options.context);
+    contextName = options.context;
   }
+  const context = kubeconfig.contexts.find((c) => c.name === contextName);
+  const cluster = context && kubeconfig.clusters.find((c) => c.name === context.cluster);
+  if (!context || !cluster) throw noCluster(contextName);
+  const server = checkServer(cluster.name, cluster.server, cluster.insecureSkipTlsVerify, cluster.proxyUrl);
+  const user = context.user === undefined ? undefined : kubeconfig.users.find((u) => u.name === context.user);
+  const clientNode = user?.plugin !== undefined || cluster.proxyUrl !== undefined;
+  return {
+    server,
+    defaultNamespace: context.namespace?.trim() || CLIENT_DEFAULTS.namespace,
+    identity: identityOf(user),
+    auth: clientNode ? ClientNodeAuth.lazy(context, cluster, user) : new KubeconfigAuth(cluster, user, clock),
+    config: {
+      source,
+      files: kubeconfig.files,
+      context: context.name,
+      cluster: cluster.name,
+      user: context.user,
+      server: cluster.server,
+      clientNode,
+    },
+  };
+}
 
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) {
-    throw new InvalidConfigError(
-      'context',
-      `kubeconfig context "${kubeConfig.getCurrentContext()}" names no known cluster — set current-context or pass the context option`,
-      kubeConfig.getCurrentContext(),
-    );
+/** `KUBECONFIG` (its existing files, merged), else `~/.kube/config`. */
+function loadDefault(env: ConfigEnvironment['env']): Kubeconfig {
+  const paths = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (paths.length === 0) {
+    const home = env.HOME || env.USERPROFILE || homedir();
+    const path = join(home, '.kube', 'config');
+    if (!existsSync(path)) {
+      throw new InvalidConfigError(
+        'KUBECONFIG',
+        `no kubeconfig found: KUBECONFIG is not set, ${path} does not exist and this is not a pod (KUBERNETES_SERVICE_HOST and the service-account token) — pass kubeconfigPath, set KUBECONFIG or create ~/.kube/config`,
+        env.KUBECONFIG,
+      );
+    }
+    paths.push(path);
   }
-  let server: URL;
-  try {
-    server = new URL(cluster.server);
-  } catch (error) {
-    throw new InvalidConfigError(
-      'cluster.server',
-      `cluster "${cluster.name}" has an invalid server URL "${cluster.server}"`,
-      cluster.server,
+  const failed = (error: unknown): InvalidConfigError =>
+    new InvalidConfigError(
+      'KUBECONFIG',
+      `the default kubeconfig (KUBECONFIG or ~/.kube/config) could not be loaded: ${(error as Error).message}`,
+      env.KUBECONFIG,
       error,
     );
-  }
-  if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-    throw new InvalidConfigError(
-      'cluster.server',
-      `cluster "${cluster.name}" server "${cluster.server}" must be http(s)`,
-      cluster.server,
-    );
-  }
-  if (server.protocol === 'http:' && !cluster.skipTLSVerify && !cluster.proxyUrl) {
-    throw new InvalidConfigError(
-      'cluster.server',
-      `cluster "${cluster.name}" uses plain http (${cluster.server}) without insecure-skip-tls-verify — @kubernetes/client-node refuses that; use https or set insecure-skip-tls-verify: true`,
-      cluster.server,
-    );
-  }
-
-  const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
-  const defaultNamespace = context?.namespace?.trim() || CLIENT_DEFAULTS.namespace;
-  return { kubeConfig, server, defaultNamespace, identity: identityOf(kubeConfig.getCurrentUser()) };
-}
-
-/**
- * Who a kubeconfig user authenticates as, as well as can be told offline: the impersonated user,
- * the basic-auth user name, the `sub` of a JWT bearer token (service accounts:
- * `system:serviceaccount:<ns>:<name>`), else the user entry's name.
- */
-function identityOf(user: User | null): string {
-  if (!user) return 'anonymous';
-  if (user.impersonateUser) return user.impersonateUser;
-  if (user.username) return user.username;
-  const tokenFile: unknown = user.authProvider?.config?.tokenFile;
-  let token = user.token;
-  if (!token && typeof tokenFile === 'string') {
+  const loaded: Kubeconfig[] = [];
+  for (const path of paths) {
     try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch {
-      token = undefined;
+      loaded.push(readKubeconfig(path));
+    } catch (error) {
+      // As client-go: a listed file that does not exist is skipped; any other problem is an error.
+      if (paths.length > 1 && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw failed(error);
     }
   }
-  return (token && jwtSubject(token)) || user.name;
+  if (loaded.length === 0) throw failed(new Error(`none of the files in KUBECONFIG exist: ${paths.join(', ')}`));
+  return mergeKubeconfigs(loaded);
 }
 
-function jwtSubject(token: string): string | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    const sub = (claims as { sub?: unknown } | null)?.sub;
-    return typeof sub === 'string' && sub !== '' ? sub : undefined;
-  } catch {
-    return undefined;
+/** A client-node `KubeConfig` passed in: validated as before, used through its own `applyToHTTPSOptions`. */
+function fromKubeConfig(kubeConfig: KubeConfigLike, contextOption: string | undefined): LoadedKubeConfig {
+  if (contextOption !== undefined) {
+    if (!kubeConfig.getContextObject(contextOption)) {
+      const known = kubeConfig.getContexts().map((c) => c.name);
+      throw new InvalidConfigError(
+        'context',
+        `context "${contextOption}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
+        contextOption,
+      );
+    }
+    kubeConfig.setCurrentContext(contextOption);
   }
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw noCluster(kubeConfig.getCurrentContext());
+  const server = checkServer(cluster.name, cluster.server, cluster.skipTLSVerify === true, cluster.proxyUrl);
+  const contextName = kubeConfig.getCurrentContext();
+  const context = kubeConfig.getContextObject(contextName);
+  const user = kubeConfig.getCurrentUser();
+  const tokenFile = (user?.authProvider as { config?: { tokenFile?: unknown } } | undefined)?.config?.tokenFile;
+  return {
+    server,
+    defaultNamespace: context?.namespace?.trim() || CLIENT_DEFAULTS.namespace,
+    identity: identityOf(
+      user
+        ? {
+            name: user.name,
+            as: user.impersonateUser,
+            username: user.username,
+            token: user.token,
+            tokenFile: typeof tokenFile === 'string' ? tokenFile : undefined,
+          }
+        : undefined,
+    ),
+    auth: ClientNodeAuth.of(kubeConfig),
+    config: {
+      source: 'kubeConfig',
+      files: [],
+      context: contextName,
+      cluster: cluster.name,
+      user: context?.user,
+      server: cluster.server,
+      clientNode: true,
+    },
+  };
+}
+
+function noCluster(context: string | undefined): InvalidConfigError {
+  return new InvalidConfigError(
+    'context',
+    `kubeconfig context "${context}" names no known cluster — set current-context or pass the context option`,
+    context,
+  );
+}
+
+/** Parses a cluster's server URL; throws unless it is https, or http with `insecure-skip-tls-verify` or a proxy. */
+function checkServer(name: string, url: string, skipTlsVerify: boolean, proxyUrl: string | undefined): URL {
+  let server: URL;
+  try {
+    server = new URL(url);
+  } catch (error) {
+    throw new InvalidConfigError('cluster.server', `cluster "${name}" has an invalid server URL "${url}"`, url, error);
+  }
+  if (server.protocol !== 'https:' && server.protocol !== 'http:') {
+    throw new InvalidConfigError('cluster.server', `cluster "${name}" server "${url}" must be http(s)`, url);
+  }
+  if (server.protocol === 'http:' && !skipTlsVerify && !proxyUrl) {
+    throw new InvalidConfigError(
+      'cluster.server',
+      `cluster "${name}" uses plain http (${url}) without insecure-skip-tls-verify — @kubernetes/client-node refuses that; use https or set insecure-skip-tls-verify: true`,
+      url,
+    );
+  }
+  return server;
 }

@@ -1,13 +1,17 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Instrumentation } from '@kw/types';
+import type { KubeConfigLike } from './client-node-auth';
 import pkg from '../package.json' with { type: 'json' };
 import { type Clock, systemClock } from './clock';
 import { InvalidConfigError } from './errors';
 
 /** Options of `createClient()`. Every field is optional; see {@link CLIENT_DEFAULTS}. */
 export interface ClientOptions {
-  /** A loaded `KubeConfig` to use as is (its current context). Excludes `kubeconfigPath` and `inCluster`. */
-  kubeConfig?: KubeConfig;
+  /**
+   * A loaded `@kubernetes/client-node` `KubeConfig` to use as is (its current context; auth and TLS
+   * through its `applyToHTTPSOptions`). Excludes `kubeconfigPath` and `inCluster`. Not needed in the
+   * common case: kw reads kubeconfigs itself, without loading client-node.
+   */
+  kubeConfig?: KubeConfigLike;
   /** Kubeconfig file to load instead of `KUBECONFIG` / `~/.kube/config`. */
   kubeconfigPath?: string;
   /** Kubeconfig context to use instead of `current-context`. */

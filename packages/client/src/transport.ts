@@ -52,8 +52,8 @@ export interface TransportOptions {
 const TCP_KEEPALIVE_MS = 30_000;
 
 /**
- * HTTP(S) to the API server on `node:http(s)`: auth and TLS from `KubeConfig.applyToHTTPSOptions`
- * per request (so rotated token files and exec credentials are picked up), client-side rate limit,
+ * HTTP(S) to the API server on `node:http(s)`: auth and TLS from the config's `RequestAuth` per
+ * request (so rotated token files and exec credentials are picked up), client-side rate limit,
  * a keep-alive agent for ordinary requests and a separate non-pooling agent for watches.
  */
 export class Transport {
@@ -205,8 +205,9 @@ export class Transport {
   async #send(req: ApiRequest, signal: AbortSignal, kind: 'request' | 'watch'): Promise<OpenResponse> {
     const options: https.RequestOptions = {};
     try {
-      await this.#config.kubeConfig.applyToHTTPSOptions(options);
+      await this.#config.auth.apply(options);
     } catch (error) {
+      if (error instanceof KwError) throw error;
       throw new UnauthorizedError(
         `${describe(req)}: could not obtain credentials for "${this.identity}": ${(error as Error).message} — check the kubeconfig user (exec plugin, token file, certificates)`,
         { status: 0, verb: req.verb, resource: req.resource, namespace: req.namespace, cause: error },
@@ -214,7 +215,6 @@ export class Transport {
     }
     if (signal.aborted) throw new AbortedError(`${describe(req)} was aborted`, signal.reason);
     const { server } = this.#config;
-    const cluster = this.#config.kubeConfig.getCurrentCluster();
     const query = req.query?.toString();
     const basePath = server.pathname.endsWith('/') ? server.pathname.slice(0, -1) : server.pathname;
     options.method = req.method ?? 'GET';
@@ -231,7 +231,7 @@ export class Transport {
         : { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(req.body) }),
     };
     // client-node's proxy agents carry the proxy; otherwise our own pools (TLS options travel per request).
-    if (!cluster?.proxyUrl) options.agent = kind === 'watch' ? this.#watchAgent : this.#requestAgent;
+    if (!this.#config.auth.ownsAgent) options.agent = kind === 'watch' ? this.#watchAgent : this.#requestAgent;
 
     return new Promise<OpenResponse>((resolve, reject) => {
       const request = (server.protocol === 'https:' ? https : http).request(options);

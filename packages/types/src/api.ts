@@ -195,6 +195,7 @@ export interface KubeClient extends KubeApi, KubeWriter {}
 /** Every error code kw packages use. */
 export type KwErrorCode =
   | 'KW_INVALID_CONFIG'
+  | 'KW_MISSING_DEPENDENCY'
   | 'KW_INVALID_JSONPATH'
   | 'KW_INVALID_FIELD_SELECTOR'
   | 'KW_KEY_COUNT'
