@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
-import { KubeClient } from '@kw/client';
 import { createLeaseClient, LeaderElector } from '@kw/leaderelection';
 import type { Logger } from '@kw/types';
 import type { LeaderCommand } from './args';
-import { loadKubeConfig } from './connection';
+import { connect } from './connection';
 import { EXIT_CODES, type ExitCode } from './exit-codes';
 import { clockTime } from './format';
 import { type Io, writeLine } from './io';
@@ -14,9 +13,8 @@ import { reportError } from './report-error';
  * then stops (releasing the Lease if held). A 401/403 on the Lease ends it with exit code 3.
  */
 export async function leaderCommand(command: LeaderCommand, io: Io, signal: AbortSignal): Promise<ExitCode> {
-  const kubeConfig = loadKubeConfig(command, io.env);
   // One client: the default namespace, the identity for error messages, and the Lease requests.
-  const client = new KubeClient({ kubeConfig });
+  const client = connect(command, io.env);
   const namespace = command.namespace ?? client.defaultNamespace;
   const identity = command.identity ?? `${hostname()}-${process.pid}`;
   const say = (text: string): void => writeLine(io.stdout, `${clockTime(new Date())}  ${text}`);

@@ -1,8 +1,8 @@
-import { createClient, type KubeClient } from '@kw/client';
+import type { KubeClient } from '@kw/client';
 import { Indexer } from '@kw/indexer';
 import type { Instrumentation, ResolvedResource } from '@kw/types';
 import type { SelectionFlags } from './args';
-import { loadKubeConfig } from './connection';
+import { connect } from './connection';
 import { InvalidFlagError, UsageError } from './errors';
 import type { Io } from './io';
 import type { ErrorContext } from './report-error';
@@ -48,11 +48,11 @@ export async function openSelection(
       'watch',
     );
   }
-  const kubeConfig = loadKubeConfig(flags, io.env);
-  const client = createClient({
-    kubeConfig,
-    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
-  });
+  const client = connect(
+    flags,
+    io.env,
+    options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation },
+  );
   context.identity = client.identity;
   try {
     const resource = await client.resolveName(flags.resource, options.signal);

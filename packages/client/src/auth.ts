@@ -52,7 +52,9 @@ export class KubeconfigAuth implements RequestAuth {
     if (this.#cert) options.cert = this.#cert();
     if (this.#key) options.key = this.#key();
     const token = this.#token?.();
-    const headers: Record<string, string> = token ? { ...this.#headers, Authorization: `Bearer ${token}` } : this.#headers;
+    const headers: Record<string, string> = token
+      ? { ...this.#headers, Authorization: `Bearer ${token}` }
+      : this.#headers;
     options.headers = { ...options.headers, ...headers };
   }
 }

@@ -41,7 +41,11 @@ export class ClientNodeAuth implements RequestAuth {
   #kubeConfig: KubeConfigLike | Promise<KubeConfigLike> | undefined;
   readonly #build: (() => Promise<KubeConfigLike>) | undefined;
 
-  private constructor(ownsAgent: boolean, kubeConfig: KubeConfigLike | undefined, build?: () => Promise<KubeConfigLike>) {
+  private constructor(
+    ownsAgent: boolean,
+    kubeConfig: KubeConfigLike | undefined,
+    build?: () => Promise<KubeConfigLike>,
+  ) {
     this.ownsAgent = ownsAgent;
     this.#kubeConfig = kubeConfig;
     this.#build = build;
@@ -53,7 +57,11 @@ export class ClientNodeAuth implements RequestAuth {
   }
 
   /** Loads client-node on the first request and gives it this one context of a kubeconfig kw parsed. */
-  static lazy(context: KubeconfigContext, cluster: KubeconfigCluster, user: KubeconfigUser | undefined): ClientNodeAuth {
+  static lazy(
+    context: KubeconfigContext,
+    cluster: KubeconfigCluster,
+    user: KubeconfigUser | undefined,
+  ): ClientNodeAuth {
     const build = async (): Promise<KubeConfigLike> => {
       let clientNode: typeof import('@kubernetes/client-node');
       try {
@@ -68,7 +76,12 @@ export class ClientNodeAuth implements RequestAuth {
           kind: 'Config',
           clusters: [{ name: cluster.name, cluster: cluster.raw }],
           users: user === undefined ? [] : [{ name: user.name, user: user.raw }],
-          contexts: [{ name: context.name, context: { cluster: context.cluster, user: context.user, namespace: context.namespace } }],
+          contexts: [
+            {
+              name: context.name,
+              context: { cluster: context.cluster, user: context.user, namespace: context.namespace },
+            },
+          ],
           'current-context': context.name,
         }),
       );
@@ -102,7 +115,8 @@ function missingClientNode(
   user: KubeconfigUser | undefined,
   cause: unknown,
 ): MissingDependencyError {
-  const field = user?.plugin !== undefined ? `users["${user.name}"].${user.plugin}` : `clusters["${cluster.name}"].proxy-url`;
+  const field =
+    user?.plugin !== undefined ? `users["${user.name}"].${user.plugin}` : `clusters["${cluster.name}"].proxy-url`;
   return new MissingDependencyError(
     '@kubernetes/client-node',
     field,

@@ -65,7 +65,8 @@ export function readKubeconfig(path: string): Kubeconfig {
  * (`clusters[0].cluster.server is missing`); relative paths resolve against `path`'s folder.
  */
 export function parseKubeconfig(text: string, path: string): Kubeconfig {
-  const doc: unknown = load(text);
+  // An empty file is an empty kubeconfig (client-go); js-yaml 5 rejects empty input.
+  const doc: unknown = text.trim() === '' ? null : load(text);
   if (doc !== null && doc !== undefined && !isRecord(doc)) throw new Error('the kubeconfig is not a YAML mapping');
   const root = isRecord(doc) ? doc : {};
   const dir = dirname(path);

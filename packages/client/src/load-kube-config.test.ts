@@ -112,4 +112,112 @@ describe('loadKubeConfig', () => {
       /insecure-skip-tls-verify/,
     );
   });
+
+  it('reads an IPv6 KUBERNETES_SERVICE_HOST in brackets', () => {
+    mountServiceAccount({ token: 'opaque' });
+    const loaded = loadKubeConfig(
+      {},
+      { env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, pathPrefix: root },
+    );
+    expect(loaded.server.href).toBe('https://[fd00::1]/');
+    expect(loaded.config.server).toBe('https://[fd00::1]:443');
+  });
+
+  it('merges the files of KUBECONFIG: first definition and first current-context win, missing files are skipped', () => {
+    const first = join(root, 'first');
+    const second = join(root, 'second');
+    writeFileSync(
+      first,
+      'clusters:\n- name: a\n  cluster: {server: "https://first:6443"}\nusers:\n- name: u\n  user: {username: jane, password: x}\n',
+    );
+    writeFileSync(
+      second,
+      [
+        'current-context: c',
+        'clusters:',
+        '- name: a',
+        '  cluster: {server: "https://second:6443"}',
+        'users:',
+        '- name: u',
+        '  user: {token: t}',
+        'contexts:',
+        '- name: c',
+        '  context: {cluster: a, user: u, namespace: merged}',
+        '- name: other',
+        '  context: {cluster: a}',
+      ].join('\n'),
+    );
+    const KUBECONFIG = [first, join(root, 'missing'), second].join(':');
+    const loaded = loadKubeConfig({}, { env: { KUBECONFIG }, pathPrefix: root });
+    expect([loaded.server.host, loaded.identity, loaded.defaultNamespace]).toEqual(['first:6443', 'jane', 'merged']);
+    expect(loaded.config).toMatchObject({
+      source: 'kubeconfig',
+      files: [first, second],
+      context: 'c',
+      clientNode: false,
+    });
+    const other = loadKubeConfig({ context: 'other' }, { env: { KUBECONFIG }, pathPrefix: root });
+    expect([other.identity, other.defaultNamespace, other.config.user]).toEqual(['anonymous', 'default', undefined]);
+  });
+
+  it('names KUBECONFIG when none of its files exist, and reads ~/.kube/config when it is unset', () => {
+    const env = { KUBECONFIG: `${join(root, 'a')}:${join(root, 'b')}` };
+    expect(() => loadKubeConfig({}, { env, pathPrefix: root })).toThrow(
+      expect.objectContaining({ code: 'KW_INVALID_CONFIG', field: 'KUBECONFIG', value: env.KUBECONFIG }),
+    );
+    expect(() => loadKubeConfig({}, { env: { HOME: root }, pathPrefix: root })).toThrow(/no kubeconfig found/);
+    mkdirSync(join(root, '.kube'));
+    writeFileSync(
+      join(root, '.kube/config'),
+      'current-context: c\nclusters:\n- name: a\n  cluster: {server: "https://home:6443"}\ncontexts:\n- name: c\n  context: {cluster: a}\n',
+    );
+    expect(loadKubeConfig({}, { env: { HOME: root }, pathPrefix: root }).config.files).toEqual([
+      join(root, '.kube/config'),
+    ]);
+  });
+
+  it('rejects an unknown context naming the known ones, and a context without a cluster', () => {
+    const path = join(root, 'config');
+    writeFileSync(path, 'current-context: c\ncontexts:\n- name: c\n  context: {cluster: gone}\n');
+    expect(() => loadKubeConfig({ kubeconfigPath: path, context: 'x' }, { env: {}, pathPrefix: root })).toThrow(
+      'context "x" is not in the kubeconfig — known contexts: c',
+    );
+    expect(() => loadKubeConfig({ kubeconfigPath: path }, { env: {}, pathPrefix: root })).toThrow(
+      expect.objectContaining({ field: 'context', value: 'c' }),
+    );
+  });
+
+  it('routes exec and auth-provider users and proxy-url clusters through client-node, others not', () => {
+    const path = join(root, 'config');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        clusters: [
+          { name: 'direct', cluster: { server: 'https://a' } },
+          { name: 'proxied', cluster: { server: 'https://a', 'proxy-url': 'http://proxy:3128' } },
+        ],
+        users: [
+          { name: 'gke', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'plugin' } } },
+          { name: 'oidc', user: { 'auth-provider': { name: 'oidc', config: {} } } },
+          { name: 'cert', user: { 'client-certificate-data': 'Y2VydA==', 'client-key-data': 'a2V5' } },
+        ],
+        contexts: [
+          { name: 'exec', context: { cluster: 'direct', user: 'gke' } },
+          { name: 'provider', context: { cluster: 'direct', user: 'oidc' } },
+          { name: 'proxy', context: { cluster: 'proxied', user: 'cert' } },
+          { name: 'cert', context: { cluster: 'direct', user: 'cert' } },
+        ],
+      }),
+    );
+    const load = (context: string) => loadKubeConfig({ kubeconfigPath: path, context }, { env: {}, pathPrefix: root });
+    expect(
+      ['exec', 'provider', 'proxy', 'cert'].map((c) => [load(c).config.clientNode, load(c).auth.ownsAgent]),
+    ).toEqual([
+      [true, false],
+      [true, false],
+      [true, true],
+      [false, false],
+    ]);
+    expect(load('exec').identity).toBe('gke');
+  });
 });

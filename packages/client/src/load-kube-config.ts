@@ -100,7 +100,8 @@ export function loadKubeConfig(
   } else {
     const { env, pathPrefix } = environment;
     const inCluster =
-      options.inCluster ?? (Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountFile(pathPrefix, 'token')));
+      options.inCluster ??
+      (Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(serviceAccountFile(pathPrefix, 'token')));
     if (inCluster) {
       if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
         throw new InvalidConfigError(

@@ -1,6 +1,6 @@
 import type { Instrumentation } from '@kw/types';
-import type { KubeConfigLike } from './client-node-auth';
 import pkg from '../package.json' with { type: 'json' };
+import type { KubeConfigLike } from './client-node-auth';
 import { type Clock, systemClock } from './clock';
 import { InvalidConfigError } from './errors';
 

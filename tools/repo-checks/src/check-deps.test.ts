@@ -75,6 +75,25 @@ describe('check-deps', () => {
     expect(output).toContain('@kw/indexer: dependency "lru-cache" is declared but never imported by src/');
   });
 
+  it('accepts an app dependency it never imports when it provides a peer of one of its @kw dependencies', () => {
+    pkg(
+      'client',
+      { peerDependencies: { 'peer-lib': '^2' } },
+      { 'src/index.ts': "export const x = await import('peer-lib');\n" },
+    );
+    pkg(
+      'cli',
+      { dependencies: { '@kw/client': 'workspace:^', 'peer-lib': '^2', 'other-lib': '1' } },
+      {
+        'src/index.ts': "import { x } from '@kw/client';\nexport const y = x;\n",
+      },
+    );
+    const { code, output } = run();
+    expect(code).toBe(1);
+    expect(output).not.toContain('"peer-lib" is declared but never imported');
+    expect(output).toContain('@kw/cli: dependency "other-lib" is declared but never imported by src/');
+  });
+
   it('fails when @kw/types contains runtime code', () => {
     pkg('types', {}, { 'src/index.ts': 'export interface A { x: 1 }\nexport const DEFAULT = 1;\n' });
     const { code, output } = run();

@@ -2,7 +2,9 @@
  * Dependency check run by `pnpm lint`. For every package under packages/:
  * - every module its `src` imports is declared in its own package.json (no phantom deps);
  *   test, bench and e2e files may also use its devDependencies and the root's (vitest, fast-check);
- * - every declared dependency is imported somewhere in `src` (nothing unused);
+ * - every declared dependency is imported somewhere in `src` (nothing unused), or provides an
+ *   optional peer of one of its `@kw/*` dependencies (an app installs `@kubernetes/client-node`
+ *   for `@kw/client`'s exec/auth-provider path without importing it);
  * - a concrete `@kw/*` package imports another `@kw/*` package with `import type` only
  *   (types-only coupling), except the application packages listed in APPS;
  * - `@kw/types` has no runtime statements at all.
@@ -140,8 +142,20 @@ for (const dir of readdirSync(packagesDir)) {
       }
     }
   }
+  const peersOfDeps = new Set<string>();
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    if (!dep.startsWith('@kw/')) continue;
+    for (const sibling of readdirSync(packagesDir)) {
+      try {
+        const manifest = JSON.parse(readFileSync(join(packagesDir, sibling, 'package.json'), 'utf8'));
+        if (manifest.name === dep)
+          for (const peer of Object.keys(manifest.peerDependencies ?? {})) peersOfDeps.add(peer);
+      } catch {}
+    }
+  }
   for (const dep of runtimeDeps) {
-    if (!used.has(dep)) problems.push(`${pkg.name}: dependency "${dep}" is declared but never imported by src/`);
+    if (!used.has(dep) && !peersOfDeps.has(dep))
+      problems.push(`${pkg.name}: dependency "${dep}" is declared but never imported by src/`);
   }
   if (pkg.name === '@kw/types') {
     for (const file of files.filter((f) => f.includes('/src/'))) {
