@@ -33,7 +33,7 @@ export type LeaseApi = Pick<KubeClient, 'get' | 'create' | 'replace'>;
 /** Options of {@link createLeaseClient}. */
 export interface LeaseClientOptions {
   /**
-   * The API to write the Lease through, e.g. `createClient({ kubeConfig })` from `@kw/client`
+   * The API to write the Lease through, e.g. `createClient()` from `@kw/client`
    * (its QPS limit, `Retry-After` handling and typed errors apply). The identity needs get,
    * create and update on `leases.coordination.k8s.io` in the Lease's namespace.
    */

@@ -30,7 +30,7 @@ export interface ShardRingOptions {
   name: string;
   /** Namespace of the ring's Leases. */
   namespace: string;
-  /** Lease operations, e.g. `createClient({ kubeConfig })` from `@kw/client`. */
+  /** Lease operations, e.g. `createClient()` from `@kw/client`. */
   client: ShardRingClient;
   /** This member's identity, unique in the ring; default hostname + `-` + a random suffix. Its Lease is `<name>-<identity>`. */
   identity?: string;
@@ -121,15 +121,11 @@ export function validate(options: ShardRingOptions): ShardRingSettings {
   }
   const client: unknown = options.client;
   if (typeof client !== 'object' || client === null) {
-    fail('client', client, 'must be a Lease client — use createClient({ kubeConfig }) from @kw/client');
+    fail('client', client, 'must be a Lease client — use createClient() from @kw/client');
   }
   for (const method of ['list', 'get', 'create', 'replace', 'delete'] as const) {
     if (typeof options.client[method] !== 'function') {
-      fail(
-        `client.${method}`,
-        options.client[method],
-        'must be a function — use createClient({ kubeConfig }) from @kw/client',
-      );
+      fail(`client.${method}`, options.client[method], 'must be a function — use createClient() from @kw/client');
     }
   }
   if (options.onChange !== undefined && typeof options.onChange !== 'function') {
