@@ -31,7 +31,7 @@ export interface KubeconfigUser {
   password: string | undefined;
   /** `as`: the user to impersonate (`Impersonate-User`). */
   as: string | undefined;
-  /** True for `exec` and `auth-provider` users: their credentials come from `@kubernetes/client-node`. */
+  /** `exec` or `auth-provider` when the user has one: its credentials then come from `@kubernetes/client-node`. */
   plugin: 'exec' | 'auth-provider' | undefined;
   /** The `user` object as written (paths made absolute), for `@kubernetes/client-node`. */
   raw: Record<string, unknown>;

@@ -36,7 +36,7 @@ export interface ClientOptions {
    * `maxRetries: 0` disables it. `list` and `watch` are never retried here (the watcher owns that).
    */
   retryAfter?: { maxRetries?: number };
-  /** Time source of the rate limiter and of `retryAfter` waits (tests). */
+  /** Time source of the rate limiter, of `retryAfter` waits and of re-reading token and certificate files (tests). */
   clock?: Clock;
   /**
    * Hooks told about every HTTP request (`requestDone`: method, verb, resource, host, status — 0
