@@ -93,6 +93,7 @@ const figures = runs.map((run) => {
     startRssMb: sync?.startRssMb ?? Number.NaN,
     bytesMb: (notes?.bytesReceived ?? Number.NaN) / 1024 / 1024,
     cpuSeconds: sync?.cpuSeconds ?? Number.NaN,
+    heapAfterGcMb: sync?.heapAfterGcMb ?? Number.NaN,
     filtering: notes?.shard?.filtering ?? '-',
     error: run.result.error,
   };
@@ -105,24 +106,24 @@ const lines = [
   `${size.toLocaleString('en')} ConfigMaps (~2.9 KB each) in one namespace, kube-apiserver v1.37.2 with`,
   '`ShardedListAndWatch=true` on kube-local; each replica a fresh Node process running `Watcher` +',
   '`MemoryStore` (defaults: streaming list). Client-filtered replicas strip `shardSelector` from',
-  'their requests, so the server sends everything, as one without the gate. One run each, on a',
-  `shared, loaded 2-core machine (${new Date().toISOString().slice(0, 16)}Z). Bytes: \`rchar\` of /proc/self/io during sync.`,
+  'their requests, so the server sends everything, as one without the gate. One run each, one after',
+  `another, on a 2-core machine (${new Date().toISOString().slice(0, 16)}Z). Bytes: \`rchar\` of /proc/self/io during sync.`,
   '',
-  '| replica | filtering | objects | sync s | peak RSS MB | bytes MB | CPU s | RSS vs unsharded | RSS above start vs unsharded | bytes vs unsharded |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| replica | filtering | objects | sync s | peak RSS MB | heap after GC MB | bytes MB | CPU s | RSS vs unsharded | RSS above start vs unsharded | bytes vs unsharded |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...figures.map(
     (f) =>
-      `| ${f.name} | ${f.filtering} | ${f.objects} | ${f.syncSeconds.toFixed(1)} | ${f.peakRssMb.toFixed(0)} | ${f.bytesMb.toFixed(1)} | ${f.cpuSeconds.toFixed(1)} | ${ratio(f.peakRssMb, base?.peakRssMb)} | ${ratio(f.peakRssMb - f.startRssMb, base === undefined ? undefined : base.peakRssMb - base.startRssMb)} | ${ratio(f.bytesMb, base?.bytesMb)} |`,
+      `| ${f.name} | ${f.filtering} | ${f.objects} | ${f.syncSeconds.toFixed(1)} | ${f.peakRssMb.toFixed(0)} | ${f.heapAfterGcMb.toFixed(0)} | ${f.bytesMb.toFixed(1)} | ${f.cpuSeconds.toFixed(1)} | ${ratio(f.peakRssMb, base?.peakRssMb)} | ${ratio(f.peakRssMb - f.startRssMb, base === undefined ? undefined : base.peakRssMb - base.startRssMb)} | ${ratio(f.bytesMb, base?.bytesMb)} |`,
   ),
   '',
   'Target for server-side shards: each ≤ 0.4× the unsharded peak RSS and bytes received. Peak RSS',
-  `includes the process's fixed cost (start RSS ~${(base?.startRssMb ?? Number.NaN).toFixed(0)} MB: Node, type stripping, client-node).`,
+  `includes the process's fixed cost (start RSS ~${(base?.startRssMb ?? Number.NaN).toFixed(0)} MB: Node, type stripping of the contender, kw).`,
   ...figures.filter((f) => f.error !== undefined).map((f) => `- ${f.name} failed: ${String(f.error)}`),
   '',
 ];
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `sharding-${size}.json`), `${JSON.stringify({ size, runs }, null, 2)}\n`);
-writeFileSync(join(dir, 'sharding.md'), lines.join('\n'));
+writeFileSync(join(dir, `sharding-${size}.md`), lines.join('\n'));
 process.stdout.write(lines.join('\n'));
 if (values['cluster-down']) await kl.down({ log });
