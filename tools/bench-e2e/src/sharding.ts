@@ -19,10 +19,13 @@ import { loadKind } from './load.ts';
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '30000' },
+    'node-flags': { type: 'string', default: '' },
     'cluster-down': { type: 'boolean', default: false },
   },
 });
 const size = Number(values.size);
+/** Extra flags for every contender process, e.g. `--max-semi-space-size=16` (V8's young generation). */
+const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
@@ -52,6 +55,7 @@ function runOne(shard: string | undefined, filter: 'server' | 'client' | undefin
     process.execPath,
     [
       '--expose-gc',
+      ...nodeFlags,
       join(REPO_ROOT, 'tools/bench-e2e/src/contenders/kw-shard.ts'),
       '--kubeconfig',
       state.adminKubeconfigPath,
@@ -108,6 +112,7 @@ const lines = [
   '`MemoryStore` (defaults: streaming list). Client-filtered replicas strip `shardSelector` from',
   'their requests, so the server sends everything, as one without the gate. One run each, one after',
   `another, on a 2-core machine (${new Date().toISOString().slice(0, 16)}Z). Bytes: \`rchar\` of /proc/self/io during sync.`,
+  `Node flags: ${nodeFlags.length === 0 ? 'none (V8 defaults)' : nodeFlags.map((f) => `\`${f}\``).join(' ')}.`,
   '',
   '| replica | filtering | objects | sync s | peak RSS MB | heap after GC MB | bytes MB | CPU s | RSS vs unsharded | RSS above start vs unsharded | bytes vs unsharded |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -123,7 +128,8 @@ const lines = [
 ];
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, `sharding-${size}.json`), `${JSON.stringify({ size, runs }, null, 2)}\n`);
-writeFileSync(join(dir, `sharding-${size}.md`), lines.join('\n'));
+const suffix = nodeFlags.length === 0 ? '' : `-${nodeFlags.join('').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}`;
+writeFileSync(join(dir, `sharding-${size}${suffix}.json`), `${JSON.stringify({ size, nodeFlags, runs }, null, 2)}\n`);
+writeFileSync(join(dir, `sharding-${size}${suffix}.md`), lines.join('\n'));
 process.stdout.write(lines.join('\n'));
 if (values['cluster-down']) await kl.down({ log });
