@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ResolvedResource, WatchEvent } from '@kw/types';
 import type { Clock } from '../src/index';
 
@@ -97,4 +99,12 @@ export class ManualClock implements Clock {
       timer.callback();
     }
   }
+}
+
+/** Writes a node script to `dir` that prints an ExecCredential holding `token` (a kubeconfig `exec` plugin); returns its path. */
+export function writeExecPlugin(dir: string, token: string): string {
+  const path = join(dir, 'plugin.mjs');
+  const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token } };
+  writeFileSync(path, `process.stdout.write(${JSON.stringify(JSON.stringify(credential))});\n`);
+  return path;
 }

@@ -8,20 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, kubeEnv, useNamespace } from '@kw/kube-local/e2e';
-import type { ResolvedResource } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type KubeClient } from '../../src/index';
+import { configMaps, writeExecPlugin } from '../fixtures';
 
 const env = kubeEnv();
 const ns = useNamespace('kw-auth');
-const configMaps: ResolvedResource = {
-  group: '',
-  version: 'v1',
-  resource: 'configmaps',
-  kind: 'ConfigMap',
-  namespaced: true,
-  verbs: ['list'],
-};
 let dir: string;
 const clients: KubeClient[] = [];
 
@@ -99,11 +91,7 @@ describe.skipIf(env.caPath === null || env.adminToken === null)('kubeconfig auth
   });
 
   it('gets credentials from an exec plugin through the lazily loaded client-node', async () => {
-    const plugin = join(dir, 'plugin.mjs');
-    writeFileSync(
-      plugin,
-      `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(env.adminToken)} } }));\n`,
-    );
+    const plugin = writeExecPlugin(dir, env.adminToken ?? '');
     const client = open(
       writeKubeconfig('exec-admin', {
         exec: {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { kubeEnv, useNamespace } from '@kw/kube-local/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeExecPlugin } from '../fixtures';
 
 const env = kubeEnv();
 const ns = useNamespace('kw-lean');
@@ -144,11 +145,7 @@ describe('the built @kw/client', () => {
   });
 
   it('loads @kubernetes/client-node on the first request of an exec-plugin kubeconfig (the control)', async () => {
-    const plugin = join(dir, 'plugin.mjs');
-    writeFileSync(
-      plugin,
-      `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(env.adminToken)} } }));\n`,
-    );
+    const plugin = writeExecPlugin(dir, env.adminToken ?? '');
     const exec = kubeconfig(
       'exec',
       { server: env.server, 'certificate-authority': env.caPath },
