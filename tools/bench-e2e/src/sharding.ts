@@ -128,7 +128,13 @@ const lines = [
 ];
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const suffix = nodeFlags.length === 0 ? '' : `-${nodeFlags.join('').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}`;
+const suffix =
+  nodeFlags.length === 0
+    ? ''
+    : `-${nodeFlags
+        .join('')
+        .replace(/[^a-z0-9]+/gi, '-')
+        .replace(/^-|-$/g, '')}`;
 writeFileSync(join(dir, `sharding-${size}${suffix}.json`), `${JSON.stringify({ size, nodeFlags, runs }, null, 2)}\n`);
 writeFileSync(join(dir, `sharding-${size}${suffix}.md`), lines.join('\n'));
 process.stdout.write(lines.join('\n'));
