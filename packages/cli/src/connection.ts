@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { type ClientOptions, createClient, type KubeClient } from '@kw/client';
 import type { ConnectionFlags } from './args';
 import { KubeconfigError } from './errors';
@@ -71,8 +71,7 @@ function asKubeconfigError(error: unknown, flags: ConnectionFlags, path: string 
 }
 
 function firstPath(list: string | undefined): string | undefined {
-  const first = list?.split(process.platform === 'win32' ? ';' : ':').find((p) => p !== '');
-  return first === '' ? undefined : first;
+  return list?.split(delimiter).find((p) => p !== '');
 }
 
 function firstLine(error: unknown): string {

@@ -185,6 +185,10 @@ describe('loadKubeConfig', () => {
     expect(() => loadKubeConfig({ kubeconfigPath: path }, { env: {}, pathPrefix: root })).toThrow(
       expect.objectContaining({ field: 'context', value: 'c' }),
     );
+    writeFileSync(path, 'contexts:\n- name: c\n  context: {cluster: gone}\n');
+    expect(() => loadKubeConfig({ kubeconfigPath: path }, { env: {}, pathPrefix: root })).toThrow(
+      'the kubeconfig sets no current-context — set current-context or pass the context option (known contexts: c)',
+    );
   });
 
   it('routes exec and auth-provider users and proxy-url clusters through client-node, others not', () => {

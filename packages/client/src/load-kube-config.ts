@@ -117,21 +117,12 @@ export function loadKubeConfig(
     }
   }
 
-  let contextName = kubeconfig.currentContext;
-  if (options.context !== undefined) {
-    if (!kubeconfig.contexts.some((c) => c.name === options.context)) {
-      const known = kubeconfig.contexts.map((c) => c.name);
-      throw new InvalidConfigError(
-        'context',
-        `context "${options.context}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
-        options.context,
-      );
-    }
-    contextName = options.context;
-  }
+  const known = kubeconfig.contexts.map((c) => c.name);
+  if (options.context !== undefined) checkContext(options.context, known);
+  const contextName = options.context ?? kubeconfig.currentContext;
   const context = kubeconfig.contexts.find((c) => c.name === contextName);
   const cluster = context && kubeconfig.clusters.find((c) => c.name === context.cluster);
-  if (!context || !cluster) throw noCluster(contextName);
+  if (!context || !cluster) throw noCluster(contextName, known);
   const server = checkServer(cluster.name, cluster.server, cluster.insecureSkipTlsVerify, cluster.proxyUrl);
   const user = context.user === undefined ? undefined : kubeconfig.users.find((u) => u.name === context.user);
   const clientNode = user?.plugin !== undefined || cluster.proxyUrl !== undefined;
@@ -190,19 +181,13 @@ function loadDefault(env: ConfigEnvironment['env']): Kubeconfig {
 
 /** A client-node `KubeConfig` passed in: validated as before, used through its own `applyToHTTPSOptions`. */
 function fromKubeConfig(kubeConfig: KubeConfigLike, contextOption: string | undefined): LoadedKubeConfig {
+  const known = kubeConfig.getContexts().map((c) => c.name);
   if (contextOption !== undefined) {
-    if (!kubeConfig.getContextObject(contextOption)) {
-      const known = kubeConfig.getContexts().map((c) => c.name);
-      throw new InvalidConfigError(
-        'context',
-        `context "${contextOption}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
-        contextOption,
-      );
-    }
+    checkContext(contextOption, known);
     kubeConfig.setCurrentContext(contextOption);
   }
   const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw noCluster(kubeConfig.getCurrentContext());
+  if (!cluster) throw noCluster(kubeConfig.getCurrentContext() || undefined, known);
   const server = checkServer(cluster.name, cluster.server, cluster.skipTLSVerify === true, cluster.proxyUrl);
   const contextName = kubeConfig.getCurrentContext();
   const context = kubeConfig.getContextObject(contextName);
@@ -235,10 +220,24 @@ function fromKubeConfig(kubeConfig: KubeConfigLike, contextOption: string | unde
   };
 }
 
-function noCluster(context: string | undefined): InvalidConfigError {
+/** Throws unless `context` is one of the kubeconfig's `known` contexts. */
+function checkContext(context: string, known: readonly string[]): void {
+  if (known.includes(context)) return;
+  throw new InvalidConfigError(
+    'context',
+    `context "${context}" is not in the kubeconfig — known contexts: ${known.join(', ') || '(none)'}`,
+    context,
+  );
+}
+
+/** The context in use (or none: no `current-context`) leads to no cluster. */
+function noCluster(context: string | undefined, known: readonly string[]): InvalidConfigError {
+  const contexts = `known contexts: ${known.join(', ') || '(none)'}`;
   return new InvalidConfigError(
     'context',
-    `kubeconfig context "${context}" names no known cluster — set current-context or pass the context option`,
+    context === undefined
+      ? `the kubeconfig sets no current-context — set current-context or pass the context option (${contexts})`
+      : `kubeconfig context "${context}" names no known cluster — set current-context or pass the context option (${contexts})`,
     context,
   );
 }

@@ -108,3 +108,24 @@ export function writeExecPlugin(dir: string, token: string): string {
   writeFileSync(path, `process.stdout.write(${JSON.stringify(JSON.stringify(credential))});\n`);
   return path;
 }
+
+/** Writes a one-context kubeconfig (JSON, which is YAML) to `path`: `cluster`, and `user` under `userName`; returns `path`. */
+export function writeKubeconfig(
+  path: string,
+  entries: { cluster: Record<string, unknown>; userName: string; user: Record<string, unknown>; namespace?: string },
+): string {
+  const { cluster, userName, user, namespace } = entries;
+  const context = { cluster: 'c', user: userName, ...(namespace === undefined ? {} : { namespace }) };
+  writeFileSync(
+    path,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster }],
+      users: [{ name: userName, user }],
+      contexts: [{ name: 'c', context }],
+      'current-context': 'c',
+    }),
+  );
+  return path;
+}

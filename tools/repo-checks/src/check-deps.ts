@@ -10,7 +10,7 @@
  * - `@kw/types` has no runtime statements at all.
  * Exits 1 with one line per problem, naming the package, file and import.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -101,6 +101,17 @@ const rootDevDeps = new Set(
 );
 const problems: string[] = [];
 const packagesDir = resolve(root, process.argv[2] ?? 'packages');
+/** Each workspace package's peer dependencies, by package name. */
+const peersByName = new Map<string, string[]>();
+for (const dir of readdirSync(packagesDir)) {
+  const manifest = join(packagesDir, dir, 'package.json');
+  if (!existsSync(manifest)) continue;
+  const { name, peerDependencies } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    name: string;
+    peerDependencies?: Record<string, string>;
+  };
+  peersByName.set(name, Object.keys(peerDependencies ?? {}));
+}
 for (const dir of readdirSync(packagesDir)) {
   const pkgDir = join(packagesDir, dir);
   let pkg: {
@@ -142,17 +153,7 @@ for (const dir of readdirSync(packagesDir)) {
       }
     }
   }
-  const peersOfDeps = new Set<string>();
-  for (const dep of Object.keys(pkg.dependencies ?? {})) {
-    if (!dep.startsWith('@kw/')) continue;
-    for (const sibling of readdirSync(packagesDir)) {
-      try {
-        const manifest = JSON.parse(readFileSync(join(packagesDir, sibling, 'package.json'), 'utf8'));
-        if (manifest.name === dep)
-          for (const peer of Object.keys(manifest.peerDependencies ?? {})) peersOfDeps.add(peer);
-      } catch {}
-    }
-  }
+  const peersOfDeps = new Set(Object.keys(pkg.dependencies ?? {}).flatMap((dep) => peersByName.get(dep) ?? []));
   for (const dep of runtimeDeps) {
     if (!used.has(dep) && !peersOfDeps.has(dep))
       problems.push(`${pkg.name}: dependency "${dep}" is declared but never imported by src/`);

@@ -10,27 +10,16 @@ import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, kubeEnv, useNamespace } from '@kw/kube-local/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type KubeClient } from '../../src/index';
-import { configMaps, writeExecPlugin } from '../fixtures';
+import { configMaps, writeExecPlugin, writeKubeconfig } from '../fixtures';
 
 const env = kubeEnv();
 const ns = useNamespace('kw-auth');
 let dir: string;
 const clients: KubeClient[] = [];
 
-function writeKubeconfig(name: string, user: Record<string, unknown>): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'kube-local', cluster: { server: env.server, 'certificate-authority': env.caPath } }],
-      users: [{ name, user }],
-      contexts: [{ name: 'kube-local', context: { cluster: 'kube-local', user: name, namespace: ns.name } }],
-      'current-context': 'kube-local',
-    }),
-  );
-  return path;
+function kubeconfig(name: string, user: Record<string, unknown>): string {
+  const cluster = { server: env.server, 'certificate-authority': env.caPath };
+  return writeKubeconfig(join(dir, name), { cluster, userName: name, user, namespace: ns.name });
 }
 
 function open(kubeconfigPath: string): KubeClient {
@@ -76,7 +65,7 @@ describe.skipIf(env.caPath === null || env.adminToken === null)('kubeconfig auth
     });
     writeFileSync(join(dir, 'reader-token'), `${issued.status?.token}\n`);
 
-    const client = open(writeKubeconfig('reader', { tokenFile: 'reader-token' }));
+    const client = open(kubeconfig('reader', { tokenFile: 'reader-token' }));
     expect(client.identity).toBe(`system:serviceaccount:${ns.name}:reader`);
     expect(client.config).toMatchObject({ source: 'kubeconfig', user: 'reader', clientNode: false });
     const page = await client.list(configMaps, client.defaultNamespace);
@@ -86,14 +75,14 @@ describe.skipIf(env.caPath === null || env.adminToken === null)('kubeconfig auth
   });
 
   it('rejects a wrong bearer token with UnauthorizedError', async () => {
-    const client = open(writeKubeconfig('wrong', { token: 'not-a-valid-token' }));
+    const client = open(kubeconfig('wrong', { token: 'not-a-valid-token' }));
     await expect(client.list(configMaps, ns.name)).rejects.toMatchObject({ code: 'KW_UNAUTHORIZED', status: 401 });
   });
 
   it('gets credentials from an exec plugin through the lazily loaded client-node', async () => {
     const plugin = writeExecPlugin(dir, env.adminToken ?? '');
     const client = open(
-      writeKubeconfig('exec-admin', {
+      kubeconfig('exec-admin', {
         exec: {
           apiVersion: 'client.authentication.k8s.io/v1',
           command: process.execPath,

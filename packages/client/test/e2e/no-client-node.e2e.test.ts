@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { kubeEnv, useNamespace } from '@kw/kube-local/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeExecPlugin } from '../fixtures';
+import { writeExecPlugin, writeKubeconfig } from '../fixtures';
 
 const env = kubeEnv();
 const ns = useNamespace('kw-lean');
@@ -50,19 +50,7 @@ function child(kubeconfigs: string[]): Promise<Report> {
 }
 
 function kubeconfig(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster }],
-      users: [{ name: `${name}-user`, user }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: `${name}-user` } }],
-      'current-context': 'c',
-    }),
-  );
-  return path;
+  return writeKubeconfig(join(dir, name), { cluster, userName: `${name}-user`, user });
 }
 
 beforeAll(async () => {
