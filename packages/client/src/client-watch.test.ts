@@ -147,7 +147,7 @@ describe('watch', () => {
     expect(error).toMatchObject({ verb: 'watch', status: 410 });
   });
 
-  it('throws DecodeError for a malformed line and closes the connection', async () => {
+  it('throws DecodeError for a malformed line, after the events before it, and closes the connection', async () => {
     const batches: unknown[] = [];
     const consuming = (async () => {
       for await (const batch of client.watch(configMaps, 'team-a')) batches.push(batch);
@@ -155,7 +155,7 @@ describe('watch', () => {
     await until(() => stream !== undefined);
     stream?.write(`${watchLine('ADDED', cm('a', '1'))}{"type":"ADDED",\n`);
     await expect(consuming).rejects.toBeInstanceOf(DecodeError);
-    expect(batches).toEqual([]);
+    expect(batches).toEqual([[{ type: 'ADDED', object: cm('a', '1') }]]);
     await server.socketsClosed();
   });
 

@@ -111,4 +111,32 @@ describe('WatchDecoder', () => {
     decoder.push(Buffer.from(line('ADDED', configMap('a'))));
     expect(decoder.end()).toEqual([]);
   });
+
+  describe('held lines', () => {
+    it('holds complete lines, split anywhere across chunks, until flush', () => {
+      const events = Array.from({ length: 50 }, (_, i) => ({
+        type: 'ADDED',
+        object: configMap(`cm-${i}`, { v: `värde ✓ ${i}` }),
+      }));
+      const stream = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      const decoder = new WatchDecoder();
+      let held = 0;
+      for (let at = 0; at < stream.length; at += 777) held = decoder.hold(stream.subarray(at, at + 777));
+      expect(held).toBe(decoder.heldBytes);
+      expect(held).toBeGreaterThan(stream.length - 50 - 777 / 50); // the lines, less some newlines between chunks
+      expect(decoder.pendingBytes).toBe(0);
+      expect(decoder.flush()).toEqual(events);
+      expect(decoder.heldBytes).toBe(0);
+      expect(decoder.end()).toEqual([]);
+    });
+
+    it('appends the events before a malformed held line, then throws DecodeError naming it', () => {
+      const decoder = new WatchDecoder();
+      const bad = '{"type":"ADDED","object":{"metadata":';
+      decoder.hold(Buffer.from(`${line('ADDED', configMap('a'))}\n${bad}\n${line('ADDED', configMap('b'))}`));
+      const out: unknown[] = [];
+      expect(() => decoder.flush(out as never)).toThrow(expect.objectContaining({ code: 'KW_DECODE', value: bad }));
+      expect(out).toEqual([{ type: 'ADDED', object: configMap('a') }]);
+    });
+  });
 });

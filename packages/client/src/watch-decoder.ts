@@ -10,40 +10,58 @@ export type DecodedWatchEvent<T extends KubeObject = KubeObject> = WatchEvent<T>
 
 /**
  * Incremental decoder of a Kubernetes watch stream (newline-delimited JSON events) over Buffers.
- * Splits on byte 0x0A (never part of a multi-byte UTF-8 sequence), parses each complete line once,
- * and keeps only the incomplete tail between chunks: a line spanning chunks is joined from its
- * pieces alone. Blank lines are skipped. Not thread-safe; one decoder per stream.
+ * Splits on byte 0x0A (never part of a multi-byte UTF-8 sequence) and keeps only the incomplete tail
+ * between chunks: a line spanning chunks is joined from its pieces alone. Complete lines can be held
+ * ({@link hold}) and decoded later in one step ({@link flush}); {@link push} does both. Blank lines
+ * are skipped. Not thread-safe; one decoder per stream.
  */
 export class WatchDecoder<T extends KubeObject = KubeObject> {
+  /** Pieces of the incomplete last line. */
   #pieces: Buffer[] = [];
+  /** Held runs of complete lines: each a Buffer of whole lines, newline-separated, without the last newline. */
+  #held: Buffer[] = [];
+  #heldBytes = 0;
 
   /**
-   * Decodes the complete lines of `chunk` (plus any carried tail), appending them to `events` (a new
-   * array by default), and returns `events`; throws `DecodeError` on a malformed line (events decoded
-   * before it are already appended).
+   * Decodes the complete lines of `chunk` (plus any held lines and carried tail), appending them to
+   * `events` (a new array by default), and returns `events`; throws `DecodeError` on a malformed line
+   * (events decoded before it are already appended).
    */
   push(chunk: Buffer, events: DecodedWatchEvent<T>[] = []): DecodedWatchEvent<T>[] {
-    let newline = chunk.indexOf(NEWLINE);
-    if (newline === -1) {
+    this.hold(chunk);
+    return this.flush(events);
+  }
+
+  /** Splits the complete lines off `chunk` and holds them undecoded until {@link flush}; returns the bytes held. */
+  hold(chunk: Buffer): number {
+    const first = chunk.indexOf(NEWLINE);
+    if (first === -1) {
       if (chunk.length > 0) this.#pieces.push(chunk);
-      return events;
+      return this.#heldBytes;
     }
+    let start = 0;
     if (this.#pieces.length > 0) {
-      this.#pieces.push(chunk.subarray(0, newline));
-      const line = Buffer.concat(this.#pieces);
+      this.#pieces.push(chunk.subarray(0, first));
+      this.#keep(Buffer.concat(this.#pieces));
       this.#pieces = [];
-      decodeLine(line, 0, line.length, events);
-    } else {
-      decodeLine(chunk, 0, newline, events);
+      start = first + 1;
     }
-    let start = newline + 1;
-    newline = chunk.indexOf(NEWLINE, start);
-    while (newline !== -1) {
-      decodeLine(chunk, start, newline, events);
-      start = newline + 1;
-      newline = chunk.indexOf(NEWLINE, start);
-    }
-    if (start < chunk.length) this.#pieces.push(chunk.subarray(start));
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last > start) this.#keep(chunk.subarray(start, last));
+    if (last + 1 < chunk.length) this.#pieces.push(chunk.subarray(last + 1));
+    return this.#heldBytes;
+  }
+
+  /**
+   * Decodes every held line, appending the events to `events` (returned); throws `DecodeError` on a
+   * malformed line (events before it are already appended).
+   */
+  flush(events: DecodedWatchEvent<T>[] = []): DecodedWatchEvent<T>[] {
+    const held = this.#held;
+    if (held.length === 0) return events;
+    this.#held = [];
+    this.#heldBytes = 0;
+    for (const run of held) decodeLines(run, events);
     return events;
   }
 
@@ -54,17 +72,38 @@ export class WatchDecoder<T extends KubeObject = KubeObject> {
     return total;
   }
 
+  /** Bytes of complete lines held undecoded. */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
   /**
-   * Ends the stream: decodes a final line that lacked its newline (appended to `events`, which is
-   * returned), or throws `DecodeError` when the stream stopped inside an event.
+   * Ends the stream: decodes the held lines and a final line that lacked its newline (appended to
+   * `events`, which is returned), or throws `DecodeError` when the stream stopped inside an event.
    */
   end(events: DecodedWatchEvent<T>[] = []): DecodedWatchEvent<T>[] {
+    this.flush(events);
     if (this.#pieces.length === 0) return events;
     const line = Buffer.concat(this.#pieces);
     this.#pieces = [];
     decodeLine(line, 0, line.length, events, true);
     return events;
   }
+
+  #keep(run: Buffer): void {
+    this.#held.push(run);
+    this.#heldBytes += run.length;
+  }
+}
+
+/** Decodes each newline-separated line of `run`. */
+function decodeLines<T extends KubeObject>(run: Buffer, out: DecodedWatchEvent<T>[]): void {
+  let start = 0;
+  for (let nl = run.indexOf(NEWLINE); nl !== -1; nl = run.indexOf(NEWLINE, start)) {
+    decodeLine(run, start, nl, out);
+    start = nl + 1;
+  }
+  decodeLine(run, start, run.length, out);
 }
 
 function decodeLine<T extends KubeObject>(

@@ -22,6 +22,12 @@ export interface WatchStreamOptions {
  */
 export const WATCH_HIGH_WATER_MARK = 256;
 
+/**
+ * Complete lines held undecoded past this many bytes are decoded at once instead of at the end of
+ * the event loop's I/O phase; bounds the bytes one decode step parses.
+ */
+const MAX_HELD_BYTES = 1024 * 1024;
+
 type Result<T extends KubeObject> = IteratorResult<WatchEvent<T>[], undefined>;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -49,6 +55,8 @@ export class WatchStream<T extends KubeObject = KubeObject>
   #error: unknown;
   #open: OpenResponse | undefined;
   #paused = false;
+  /** Decodes the held lines once the current I/O phase has read what the socket had. */
+  #decodeLater: NodeJS.Immediate | undefined;
   #waiter: { resolve: (result: Result<T>) => void; reject: (error: unknown) => void } | undefined;
 
   constructor(options: WatchStreamOptions) {
@@ -62,6 +70,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   async next(): Promise<Result<T>> {
     if (!this.#started) await this.#start();
+    if (this.#decodeLater !== undefined) this.#decodeHeld(); // the consumer is ready: do not wait for the I/O phase
     if (this.#pending.length > 0) return { done: false, value: this.#take() };
     if (this.#failed) {
       this.#failed = false;
@@ -108,34 +117,51 @@ export class WatchStream<T extends KubeObject = KubeObject>
     request.on('error', this.#onError);
   }
 
+  /**
+   * Holds the chunk's complete lines and decodes them after the I/O phase (or at once past
+   * {@link MAX_HELD_BYTES}), or when the consumer asks first: every chunk the socket had is then
+   * decoded and handed over in one step (a large sync makes far fewer, larger batches), and a single
+   * event still decodes in the same turn of the event loop.
+   */
   readonly #onData = (chunk: Buffer): void => {
     if (this.#ended) return;
-    const before = this.#pending.length;
-    try {
-      this.#decoder.push(chunk, this.#pending);
-    } catch (error) {
-      this.#pending.length = before; // a chunk with a malformed line delivers none of its events
-      this.#fail(error);
-      return;
-    }
-    this.#received(before);
+    const held = this.#decoder.hold(chunk);
+    if (held >= MAX_HELD_BYTES) this.#decodeHeld();
+    else if (held > 0) this.#decodeLater ??= setImmediate(this.#decodeHeld);
+  };
+
+  readonly #decodeHeld = (): void => {
+    this.#cancelDecode();
+    if (!this.#ended) this.#decode((events) => this.#decoder.flush(events));
   };
 
   readonly #onEnd = (): void => {
     if (this.#ended) return;
-    const before = this.#pending.length;
-    try {
-      this.#decoder.end(this.#pending);
-    } catch (error) {
-      this.#pending.length = before;
-      this.#fail(error);
-      return;
-    }
-    this.#received(before);
+    this.#cancelDecode();
+    this.#decode((events) => this.#decoder.end(events));
     if (this.#ended) return;
     this.#finish();
     this.#settleWaiter();
   };
+
+  /** Runs one decode step into the pending events; on a malformed line, the events before it are delivered first. */
+  #decode(step: (events: DecodedWatchEvent<T>[]) => void): void {
+    const before = this.#pending.length;
+    let error: unknown;
+    try {
+      step(this.#pending);
+    } catch (caught) {
+      error = caught;
+    }
+    this.#received(before);
+    if (error !== undefined && !this.#ended) this.#fail(error);
+  }
+
+  #cancelDecode(): void {
+    if (this.#decodeLater === undefined) return;
+    clearImmediate(this.#decodeLater);
+    this.#decodeLater = undefined;
+  }
 
   readonly #onError = (error: unknown): void => {
     if (!this.#ended) this.#fail(this.#options.networkError(error));
@@ -207,6 +233,7 @@ export class WatchStream<T extends KubeObject = KubeObject>
 
   #finish(): void {
     this.#ended = true;
+    this.#cancelDecode();
     this.#options.signal.removeEventListener('abort', this.#onAbort);
     this.#open?.request.destroy();
   }

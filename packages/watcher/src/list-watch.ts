@@ -43,11 +43,16 @@ import { nextPageLimit } from './page-limit';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
-import type { WatchStep } from './watch-step';
+import type { ApplyResult, WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';
 
 /** Thrown inside the loop to end the current listing or watch when the sink answered `'relist'`; never escapes the loop. */
 class RelistRequest extends Error {}
+
+/** Throws {@link RelistRequest} when the sink answered `'relist'`. */
+function relistOn(result: ApplyResult): void {
+  if (result === 'relist') throw new RelistRequest();
+}
 
 /**
  * The I/O shell of the list-watch loop shared by `Watcher` and `SingleWatcher`: it runs the
@@ -292,11 +297,16 @@ export class ListWatch<T extends KubeObject> {
     }
   }
 
-  /** Hands `step` to the sink, awaiting it; a `'relist'` answer ends the current listing or watch. */
-  async #step(step: WatchStep<T>, signal: AbortSignal): Promise<void> {
+  /**
+   * Hands `step` to the sink; a `'relist'` answer ends the current listing or watch. Returns a
+   * promise only when the sink answered with one, so the hot loops (`await` on each result) do not
+   * allocate an async frame per object when the store is synchronous.
+   */
+  #step(step: WatchStep<T>, signal: AbortSignal): Promise<void> | undefined {
     const applied = this.#options.sink.apply(step);
-    const result = isThenable(applied) ? await abortable(applied, signal) : applied;
-    if (result === 'relist') throw new RelistRequest();
+    if (isThenable(applied)) return abortable(applied, signal).then(relistOn);
+    relistOn(applied);
+    return undefined;
   }
 
   /** Lets timers and I/O run between slices of applies; throws the abort reason if `signal` aborted meanwhile. */
@@ -389,7 +399,8 @@ export class ListWatch<T extends KubeObject> {
         item.kind ??= fill.kind;
         item.apiVersion ??= fill.apiVersion;
       }
-      await this.#step({ type: 'initApply', obj: item }, signal);
+      const pending = this.#step({ type: 'initApply', obj: item }, signal);
+      if (pending !== undefined) await pending;
     }
   }
 
@@ -477,7 +488,8 @@ export class ListWatch<T extends KubeObject> {
           delivered = true;
           const step = stepOf(event, listing);
           this.#stats.events[event.type === 'ADDED' ? 'added' : event.type === 'MODIFIED' ? 'modified' : 'deleted']++;
-          await this.#step(step, signal);
+          const pending = this.#step(step, signal);
+          if (pending !== undefined) await pending;
           if (!listing && eventRv) this.#stats.lastResourceVersion = last = eventRv;
         }
         watchdog.done();

@@ -166,8 +166,8 @@ function madeBlock(a: Aggregate): number {
 /** Longest block kw's own code may make at any size, ms (issue 18: at 1M objects, none over 50 ms). */
 const MADE_BLOCK_TARGET_MS = 50;
 
-/** The floor contenders: the least any client holding all objects must spend, by three routes. */
-export const FLOORS: readonly string[] = ['floor-stream', 'floor-full', 'floor-paged'];
+/** The floor contenders: the least any client holding all objects must spend, by four routes. */
+export const FLOORS: readonly string[] = ['floor-stream', 'floor-batch', 'floor-full', 'floor-paged'];
 
 /** The fastest floor that synced everything in this run (the one kw is held against). */
 export function bestFloor(rows: readonly Aggregate[]): Aggregate | undefined {
@@ -286,6 +286,7 @@ function markdown(r: Results): string {
 const COLORS: Record<string, string> = {
   'floor-paged': '#9e9e9e',
   'floor-stream': '#616161',
+  'floor-batch': '#424242',
   'floor-full': '#bdbdbd',
   peer: '#d62728',
   'kw-memory': '#1f77b4',

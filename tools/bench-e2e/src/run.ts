@@ -21,6 +21,7 @@ import { type Aggregate, aggregate, type Results, type RunRecord, writeReports }
 
 const ALL_CONTENDERS = [
   'floor-stream',
+  'floor-batch',
   'floor-full',
   'floor-paged',
   'peer',
