@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ListBodyParser, parseListBody } from './list-body';
 
-const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'));
+/** Parses with the scan (every body at least 0 bytes). */
+const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'), 0);
 
 describe('parseListBody', () => {
   it('returns what JSON.parse returns for any list body, compact or indented', () => {
@@ -56,7 +57,7 @@ describe('parseListBody', () => {
 describe('ListBodyParser', () => {
   const chunked = (text: string, cuts: number[]): unknown => {
     const bytes = Buffer.from(text, 'utf8');
-    const parser = new ListBodyParser();
+    const parser = new ListBodyParser(0);
     let from = 0;
     for (const cut of [...cuts].sort((a, b) => a - b)) {
       const at = Math.min(cut, bytes.length);
@@ -113,5 +114,54 @@ describe('ListBodyParser', () => {
 
   it('reports a truncated body as a SyntaxError', () => {
     expect(() => chunked('{"kind":"List","items":[{"a":1},{"b"', [])).toThrow(SyntaxError);
+  });
+});
+
+describe('small bodies (under wholeBelow)', () => {
+  const body = JSON.stringify({
+    kind: 'ConfigMapList',
+    metadata: { resourceVersion: '9', continue: 'c' },
+    items: [{ metadata: { name: 'a' }, data: { x: '}]{["items":[' } }, { metadata: { name: 'b' } }],
+  });
+
+  it('are parsed whole, to the same value, whatever the chunks', () => {
+    expect(parseListBody(Buffer.from(body))).toEqual(JSON.parse(body));
+    const bytes = Buffer.from(body);
+    const parser = new ListBodyParser();
+    for (let i = 0; i < bytes.length; i += 7) parser.push(bytes.subarray(i, i + 7));
+    expect(parser.bytes).toBe(bytes.length);
+    expect(parser.end()).toEqual(JSON.parse(body));
+  });
+
+  it('switch to the scan, held chunks first, once the body reaches wholeBelow', () => {
+    const bytes = Buffer.from(body);
+    for (const wholeBelow of [1, 20, 60, bytes.length - 1, bytes.length, bytes.length + 1]) {
+      const parser = new ListBodyParser(wholeBelow);
+      for (let i = 0; i < bytes.length; i += 11) parser.push(bytes.subarray(i, i + 11));
+      expect(parser.end()).toEqual(JSON.parse(body));
+    }
+  });
+
+  it('catch up with held chunks over several pushes when they outgrow one step', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      metadata: { name: `cm-${i}` },
+      data: { v: '"}]'.repeat(60) },
+    }));
+    const big = Buffer.from(JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '9' }, items }));
+    expect(big.length).toBeGreaterThan(800_000);
+    for (const wholeBelow of [300_000, big.length - 5000]) {
+      const parser = new ListBodyParser(wholeBelow);
+      for (let i = 0; i < big.length; i += 1024) parser.push(big.subarray(i, i + 1024));
+      expect(parser.end()).toEqual(JSON.parse(big.toString()));
+    }
+  });
+
+  it('still reject items that are not objects, and malformed JSON', () => {
+    expect(() => parseListBody(Buffer.from('{"items":[{"a":1},2]}'))).toThrow(
+      /items\[1\] of the LIST body is not an object/,
+    );
+    expect(() => parseListBody(Buffer.from('{"items":[[1]]}'))).toThrow(/items\[0\]/);
+    expect(() => parseListBody(Buffer.from('{"items":[{"a":1},'))).toThrow(SyntaxError);
+    expect(parseListBody(Buffer.from('{"kind":"Status","code":410}'))).toEqual({ kind: 'Status', code: 410 });
   });
 });

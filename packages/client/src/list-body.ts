@@ -6,6 +6,13 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const ITEMS = Buffer.from('items');
+/**
+ * LIST bodies smaller than this are parsed with one `JSON.parse`: a first page of 500 ConfigMaps
+ * (~1.8 MB) is, the ~8 MiB pages a paginated listing goes on with are scanned item by item.
+ */
+export const WHOLE_BELOW = 2 * 1024 * 1024;
+/** Bytes of held chunks scanned per push, besides the pushed chunk, once a body reaches `wholeBelow`. */
+const CATCH_UP_BYTES = 256 * 1024;
 /** `elementStart` values: no element open; one open since an earlier chunk. */
 const NONE = -1;
 const CONTINUED = -2;
@@ -22,8 +29,18 @@ const CONTINUED = -2;
  * parsed at {@link end} with the array left empty. A body without a top-level `items` array is
  * parsed whole at {@link end}. Throws `SyntaxError` for malformed JSON (as `JSON.parse` does) and for
  * an `items` array holding something other than objects (no Kubernetes LIST does).
+ *
+ * A body smaller than `wholeBelow` bytes (default {@link WHOLE_BELOW}) is held and parsed with one
+ * `JSON.parse` at {@link end} instead: V8's native parser is about three times faster than the scan
+ * plus a parse per item, and a small page's garbage does not matter. The scan starts, over the held
+ * chunks first, as soon as the body reaches `wholeBelow`.
  */
 export class ListBodyParser {
+  readonly #wholeBelow: number;
+  /** Chunks held while the body is below `wholeBelow` (`undefined` once scanning). */
+  #held: Buffer[] | undefined = [];
+  /** Chunks not scanned yet once scanning: the held ones, caught up with a step per push. */
+  #backlog: Buffer[] = [];
   /** Bytes before the items array, up to its `[`; the whole body when it has none. */
   readonly #head: Buffer[] = [];
   /** Bytes from the items array's `]` on. */
@@ -41,14 +58,45 @@ export class ListBodyParser {
   #isItems = false;
   #bytes = 0;
 
+  /** `wholeBelow`: bodies smaller than this many bytes are parsed with one `JSON.parse` (0: always scan). */
+  constructor(wholeBelow = WHOLE_BELOW) {
+    this.#wholeBelow = wholeBelow;
+  }
+
   /** Bytes pushed so far. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  /** Scans `chunk`, parsing every item it completes. */
+  /**
+   * Takes `chunk`: held while the body is small, else scanned, parsing every item it completes. The
+   * chunks held before the body reached `wholeBelow` are scanned {@link CATCH_UP_BYTES} at a time, one
+   * step per push, so no push scans them all at once.
+   */
   push(chunk: Buffer): void {
     this.#bytes += chunk.length;
+    if (this.#held !== undefined) {
+      this.#held.push(chunk);
+      if (this.#bytes < this.#wholeBelow) return;
+      this.#backlog = this.#held;
+      this.#held = undefined;
+    } else if (this.#backlog.length === 0) {
+      this.#scan(chunk);
+      return;
+    } else {
+      this.#backlog.push(chunk);
+    }
+    let budget = chunk.length + CATCH_UP_BYTES;
+    let next = 0;
+    while (next < this.#backlog.length && budget > 0) {
+      const piece = this.#backlog[next++] as Buffer;
+      budget -= piece.length;
+      this.#scan(piece);
+    }
+    this.#backlog.splice(0, next);
+  }
+
+  #scan(chunk: Buffer): void {
     if (this.#phase === 'tail') {
       this.#tail.push(chunk);
       return;
@@ -111,6 +159,8 @@ export class ListBodyParser {
 
   /** The parsed body, once every chunk is pushed. */
   end(): unknown {
+    if (this.#held !== undefined) return checkedWhole(JSON.parse(Buffer.concat(this.#held).toString('utf8')));
+    for (const piece of this.#backlog.splice(0)) this.#scan(piece);
     if (this.#phase === 'head') return JSON.parse(Buffer.concat(this.#head).toString('utf8'));
     if (this.#phase === 'items') throw new SyntaxError('Unexpected end of JSON input (inside the items array)');
     const list = JSON.parse(Buffer.concat([...this.#head, ...this.#tail]).toString('utf8')) as { items?: unknown };
@@ -175,8 +225,8 @@ export class ListBodyParser {
 }
 
 /** Parses a whole LIST response body; see {@link ListBodyParser}. */
-export function parseListBody(body: Buffer): unknown {
-  const parser = new ListBodyParser();
+export function parseListBody(body: Buffer, wholeBelow = WHOLE_BELOW): unknown {
+  const parser = new ListBodyParser(wholeBelow);
   parser.push(body);
   return parser.end();
 }
@@ -186,6 +236,18 @@ function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean
   let count = 0;
   for (let j = end - 1; j >= from && chunk[j] === BACKSLASH; j--) count++;
   return count % 2 === 1;
+}
+
+/** `body` (a whole-parsed LIST) when its top-level `items`, if an array, holds only objects, as the scan requires. */
+function checkedWhole(body: unknown): unknown {
+  const items = (body as { items?: unknown } | null)?.items;
+  if (Array.isArray(items)) {
+    for (let i = 0; i < items.length; i++) {
+      const item: unknown = items[i];
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw notAnObject(i);
+    }
+  }
+  return body;
 }
 
 function notAnObject(index: number): SyntaxError {
