@@ -82,6 +82,16 @@ describe('WatchStream', () => {
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('decodes at once, without waiting for the I/O phase, once the held lines pass 256 KiB', async () => {
+    const { stream, response } = await openStream(4);
+    const long = (name: string) => `${name}-${'x'.repeat(60 * 1024)}`;
+    response.send(long('a'), long('b'), long('c'), long('d')); // ~240 KiB: held
+    expect(response.paused).toBe(false);
+    response.send(long('e')); // past 256 KiB: decoded in this call, 5 events wait, the socket pauses
+    expect(response.paused).toBe(true);
+    expect((await stream.next()).value).toHaveLength(5);
+  });
+
   it('delivers the events before a malformed line, then throws DecodeError', async () => {
     const { stream, response } = await openStream();
     response.send('a');
