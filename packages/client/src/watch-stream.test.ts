@@ -27,6 +27,9 @@ class FakeResponse extends EventEmitter {
   }
 }
 
+/** Resolves after the current I/O phase, when the stream decodes the lines it holds. */
+const afterIo = () => new Promise((resolve) => setImmediate(resolve));
+
 async function openStream(highWaterMark?: number) {
   const response = new FakeResponse();
   const request = Object.assign(new EventEmitter(), { destroyed: false, destroy: () => {} });
@@ -39,14 +42,11 @@ async function openStream(highWaterMark?: number) {
   const stream = new WatchStream(highWaterMark === undefined ? options : { ...options, highWaterMark });
   // The first next() opens the request; hand it one chunk so it settles.
   const first = stream.next();
-  await new Promise((resolve) => setImmediate(resolve));
+  await afterIo();
   response.send('first');
   expect(names((await first).value)).toEqual(['first']);
-  return { stream, response };
+  return { stream, response, request };
 }
-
-/** Resolves after the current I/O phase, when the stream decodes the lines it holds. */
-const afterIo = () => new Promise((resolve) => setImmediate(resolve));
 
 const names = (batch: WatchEvent[] | undefined) => (batch ?? []).map((e) => (e.object as KubeObject).metadata?.name);
 
@@ -90,6 +90,14 @@ describe('WatchStream', () => {
     response.send(long('e')); // past 256 KiB: decoded in this call, 5 events wait, the socket pauses
     expect(response.paused).toBe(true);
     expect((await stream.next()).value).toHaveLength(5);
+  });
+
+  it('delivers the lines that arrived before a connection error, then throws it', async () => {
+    const { stream, response, request } = await openStream();
+    response.send('a', 'b'); // held until the I/O phase ends; the error comes first, in the same phase
+    request.emit('error', new Error('ECONNRESET'));
+    expect(names((await stream.next()).value)).toEqual(['a', 'b']);
+    await expect(stream.next()).rejects.toThrow('ECONNRESET');
   });
 
   it('delivers the events before a malformed line, then throws DecodeError', async () => {

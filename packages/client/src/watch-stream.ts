@@ -165,10 +165,12 @@ export class WatchStream<T extends KubeObject = KubeObject>
   }
 
   readonly #onError = (error: unknown): void => {
+    this.#decodeHeld(); // lines that arrived before the failure are delivered before it
     if (!this.#ended) this.#fail(this.#options.networkError(error));
   };
 
   readonly #onClose = (): void => {
+    this.#decodeHeld();
     if (!this.#ended) this.#fail(this.#options.networkError(new Error('the connection closed before the watch ended')));
   };
 
