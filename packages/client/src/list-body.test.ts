@@ -70,7 +70,12 @@ describe('ListBodyParser', () => {
   };
 
   it('returns what JSON.parse returns wherever the chunks are cut (inside strings, escapes, keys, multi-byte characters)', () => {
-    const text = fc.oneof(fc.string(), fc.constantFrom('"items":[', '\\', '\\"', '}]{[', 'ü → 日本', 'items'));
+    const long = `${'a'.repeat(100)}\\"${'b'.repeat(100)}`; // quotes past the scan's byte-by-byte stretch
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ minLength: 60, maxLength: 200 }),
+      fc.constantFrom('"items":[', '\\', '\\"', '}]{[', 'ü → 日本', 'items', long),
+    );
     const item = fc.dictionary(text, fc.oneof(text, fc.jsonValue()), { maxKeys: 5 });
     const list = fc.record({
       kind: fc.constant('ConfigMapList'),
