@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { GcProfile, type GcTimeIn } from './gc-profile.ts';
 
 /** Command-line arguments every contender takes. */
 export interface ContenderArgs {
@@ -21,6 +22,8 @@ export interface ContenderArgs {
   pageSize?: number;
   /** kw contenders: the watcher's `pageBytes` (0: every page `pageSize`); absent: kw's default. */
   pageBytes?: number;
+  /** Profile the sync to take the collector's work out of the kw-made block ({@link GcProfile}). */
+  profileGc: boolean;
 }
 
 /** Parses the shared arguments. */
@@ -34,11 +37,12 @@ export function contenderArgs(): ContenderArgs {
       churn: { type: 'boolean', default: false },
       'page-size': { type: 'string' },
       'page-bytes': { type: 'string' },
+      'profile-gc': { type: 'boolean', default: false },
     },
   });
   if (values.kubeconfig === undefined || values.namespace === undefined) {
     throw new Error(
-      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N] [--page-bytes N]',
+      'usage: <contender> --kubeconfig PATH --namespace NS [--kind configmaps] [--expect N] [--churn] [--page-size N] [--page-bytes N] [--profile-gc]',
     );
   }
   return {
@@ -47,6 +51,7 @@ export function contenderArgs(): ContenderArgs {
     kind: values.kind,
     expect: Number(values.expect),
     churn: values.churn,
+    profileGc: values['profile-gc'],
     ...(values['page-size'] === undefined ? {} : { pageSize: Number(values['page-size']) }),
     ...(values['page-bytes'] === undefined ? {} : { pageBytes: Number(values['page-bytes']) }),
   };
@@ -77,9 +82,12 @@ export interface SyncFigures {
   maxLoopBlockOnCpuAtMs: number;
   /**
    * The kw-made block: the worst on-CPU block less the GC pauses inside it (max(0, on-CPU − GC pause time
-   * overlapping the block)), i.e. what the contender's own code ran without yielding, ms.
+   * overlapping the block)), i.e. what the contender's own code ran without yielding, ms. GC time from
+   * Node's `gc` entries, or with `--profile-gc` from a CPU profile's collector samples (`madeGcFrom`).
    */
   maxMadeBlockMs: number;
+  /** Where the kw-made block's GC time came from. */
+  madeGcFrom: 'gc-entries' | 'profile';
   /** When that worst kw-made block ended, ms after the start of the work. */
   maxMadeBlockAtMs: number;
   loopDelayMaxMs: number;
@@ -139,12 +147,18 @@ interface Block {
   onCpu: number;
 }
 
-/** The worst block less the GC pause time overlapping it, and when it ended (ms after `t0`). */
-function worstMadeBlock(blocks: readonly Block[], gcs: readonly Block[], t0: number): { ms: number; atMs: number } {
+/** The worst block less the GC time in it (`gcIn`, else the pauses overlapping it), and when it ended (ms after `t0`). */
+function worstMadeBlock(
+  blocks: readonly Block[],
+  gcs: readonly Block[],
+  t0: number,
+  gcIn: GcTimeIn | undefined,
+): { ms: number; atMs: number } {
   let worst = { ms: 0, atMs: 0 };
   for (const b of blocks) {
     let gc = 0;
-    for (const g of gcs) gc += Math.max(0, Math.min(b.end, g.end) - Math.max(b.start, g.start));
+    if (gcIn !== undefined) gc = gcIn(b.start, b.end);
+    else for (const g of gcs) gc += Math.max(0, Math.min(b.end, g.end) - Math.max(b.start, g.start));
     const ms = Math.max(0, b.onCpu - gc);
     if (ms > worst.ms) worst = { ms, atMs: b.end - t0 };
   }
@@ -217,7 +231,12 @@ export class Sampler {
     }
   }
 
-  /** Worst lateness including a block still in progress is caught by calling this from the loop. */
+  /** The worst block (once stopped) less the GC time in it: from `gcIn` (a {@link GcProfile}), else Node's GC pauses. */
+  made(gcIn?: GcTimeIn): { ms: number; atMs: number } {
+    return worstMadeBlock(this.#blocks, this.#gcs, this.#t0, gcIn);
+  }
+
+  /** Stops sampling; the kw-made block less Node's GC pauses (see {@link made}). */
   stop(): {
     peakRss: number;
     maxLateMs: number;
@@ -237,7 +256,7 @@ export class Sampler {
     this.#histogram.disable();
     const r = process.memoryUsage.rss();
     if (r > this.peakRss) this.peakRss = r;
-    const made = worstMadeBlock(this.#blocks, this.#gcs, this.#t0);
+    const made = this.made();
     return {
       peakRss: this.peakRss,
       maxLateMs: this.maxLateMs,
@@ -311,6 +330,7 @@ export async function runContender(
     forceGc();
     const startRssMb = process.memoryUsage.rss() / MB;
     const startHeapMb = process.memoryUsage().heapUsed / MB;
+    const profile = args.profileGc ? await GcProfile.start() : undefined;
     sampler.start();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -319,6 +339,8 @@ export async function runContender(
     const t1 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     const s = sampler.stop();
+    const gcIn = await profile?.stop();
+    const made = gcIn === undefined ? { ms: s.maxMadeMs, atMs: s.maxMadeAtMs } : sampler.made(gcIn);
     forceGc();
     const mem = process.memoryUsage();
     const maxRssOs = (process.resourceUsage().maxRSS * 1024) / MB;
@@ -335,8 +357,9 @@ export async function runContender(
       maxLoopBlockMs: s.maxLateMs,
       maxLoopBlockOnCpuMs: s.maxLateOnCpuMs,
       maxLoopBlockOnCpuAtMs: s.maxLateOnCpuAtMs,
-      maxMadeBlockMs: s.maxMadeMs,
-      maxMadeBlockAtMs: s.maxMadeAtMs,
+      maxMadeBlockMs: made.ms,
+      maxMadeBlockAtMs: made.atMs,
+      madeGcFrom: profile === undefined ? 'gc-entries' : 'profile',
       maxGcPauseMs: s.maxGcMs,
       gcPauseTotalMs: s.gcTotalMs,
       loopDelayMaxMs: s.delayMaxMs,

@@ -59,6 +59,7 @@ function options() {
       out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
       'run-timeout': { type: 'string', default: '900' },
       'cluster-down': { type: 'boolean', default: false },
+      'profile-gc': { type: 'boolean', default: false },
     },
     allowNegative: true,
   });
@@ -78,6 +79,7 @@ function options() {
     quietWaitS: Number(values['quiet-wait']),
     busyThreshold: Number(values['busy-threshold']),
     out: values.out,
+    profileGc: values['profile-gc'],
     runTimeoutS: Number(values['run-timeout']),
     clusterDown: values['cluster-down'],
   };
@@ -313,6 +315,7 @@ async function main(): Promise<void> {
       p.kind.name,
       '--expect',
       String(p.size),
+      ...(opt.profileGc ? ['--profile-gc'] : []),
     ];
     for (let rep = 0; rep < p.repeat; rep++) {
       for (const contender of order(p.contenders, rep)) {
