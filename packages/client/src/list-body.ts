@@ -187,7 +187,7 @@ export class ListBodyParser {
       i++;
     }
     while (i < n) {
-      const quote = chunk.indexOf(QUOTE, i);
+      const quote = indexOfQuote(chunk, i);
       if (quote === -1) {
         this.#escaped = oddBackslashesBefore(chunk, n, i);
         return n - 1;
