@@ -43,9 +43,9 @@ import { resolveShardOption } from './shard-selector';
  *   about 2 µs of CPU per entry into a 100k MemoryStore (bench/results), so 20k stays within 50 ms.
  * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.
  * - `pagedUpTo` 20000 (not configurable): in `listMode: 'auto'` a listing starts with one LIST page and goes on
- *   paginated when the server says at most this many objects remain, else as a streaming list. kube-apiserver ends a
- *   streaming list only on its next bookmark tick (once a second), a fixed 0.3–0.5 s; below this size the pages
- *   cost less (bench/results).
+ *   paginated when the server says at most this many objects remain (the rest in one page of up to 64 MiB),
+ *   else as a streaming list. kube-apiserver ends a streaming list only on its next bookmark tick (once a
+ *   second), a fixed 0.3–0.5 s; below this size the pages cost less (bench/results).
  */
 export const WATCHER_DEFAULTS = {
   debounceMs: 500,

@@ -1,6 +1,14 @@
 import type { ListPage } from '@kw/types';
 
 /**
+ * In `listMode: 'auto'`, once the first page says the rest is small (`pagedUpTo`), the rest is asked
+ * for in one page of up to this many bytes instead of pages of `pageBytes`: every page costs a round
+ * trip in which the server prepares it before its first byte, while the client, parsing as the
+ * body streams in, waits.
+ */
+export const REST_PAGE_BYTES = 64 * 1024 * 1024;
+
+/**
  * The `limit` of the LIST page after `page`: as many objects as fit in about `pageBytes` at `page`'s
  * average object size, never fewer than `pageSize`; `pageSize` when `pageBytes` is 0 or the client
  * did not say the page's size.

@@ -26,6 +26,7 @@ import {
   type WatcherConfig,
   WatcherCrashedError,
 } from './index';
+import { REST_PAGE_BYTES } from './page-limit';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };
 const running = useFakeTimers<Watcher<TestObject>>();
@@ -189,6 +190,29 @@ describe('Watcher: initial state', () => {
     expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([undefined]);
     expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
     expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
+  });
+
+  it('auto: asks for the small rest in one page of up to REST_PAGE_BYTES, then pages of pageBytes', async () => {
+    const { api, watcher } = setup({ listMode: 'auto', pageSize: 2, pageBytes: 1000 });
+    const objectBytes = REST_PAGE_BYTES / 5; // the rest page holds 5 objects of this size
+    api.lists.push(
+      { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 6, bytes: 2 * objectBytes },
+      {
+        ...page(
+          [1, 2, 3, 4, 5].map((i) => cm(`r${i}`, '3')),
+          '10',
+          'tok2',
+        ),
+        bytes: 5 * objectBytes,
+      },
+      { ...page([cm('z', '4')], '10'), bytes: 100 },
+    );
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([
+      { limit: 2 },
+      { limit: 5, continue: 'tok1' },
+      { limit: 2, continue: 'tok2' }, // pageBytes (1,000) at the rest page's object size: below pageSize
+    ]);
   });
 
   it('auto: more than pagedUpTo objects remaining loads with a streaming list, the first page discarded', async () => {
