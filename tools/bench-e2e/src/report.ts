@@ -211,6 +211,12 @@ function markdown(r: Results): string {
     'How to rerun and what each figure means: `tools/bench-e2e/README.md`.',
     '',
   ];
+  if (r.runs.some((run) => run.result?.sync?.madeGcFrom === 'profile')) {
+    lines.push(
+      'Profiled (`--profile-gc`): the kw-made block subtracts the collector time seen by a CPU profile of each contender process; sync, CPU and blocks include the profiler overhead.',
+      '',
+    );
+  }
   const syncAggs = r.aggregates.filter((a) => a.mode === 'sync');
   const keys = [...new Set(syncAggs.map((a) => `${a.kind}|${a.size}`))];
   for (const key of keys) {
