@@ -374,7 +374,11 @@ export class ListWatch<T extends KubeObject> {
       const paginated = !sized || sizedMode(page.remainingItemCount, { pagedUpTo: this.#pagedUpTo }) === 'paginated';
       if (token === undefined && paginated) this.#listCounted(startedAt);
       if (paginated) {
-        this.#pageLimit = nextPageLimit(page, pageSize, sized && pageBytes !== 0 ? REST_PAGE_BYTES : pageBytes);
+        this.#pageLimit = nextPageLimit(
+          page,
+          pageSize,
+          sized && pageBytes !== 0 ? Math.max(pageBytes, REST_PAGE_BYTES) : pageBytes,
+        );
         this.#held = page.items;
         this.#hooks?.page(page.items.length);
       }

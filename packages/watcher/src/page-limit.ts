@@ -2,9 +2,9 @@ import type { ListPage } from '@kw/types';
 
 /**
  * In `listMode: 'auto'`, once the first page says the rest is small (`pagedUpTo`), the rest is asked
- * for in one page of up to this many bytes instead of pages of `pageBytes`: every page costs a round
- * trip in which the server prepares it before its first byte, while the client, parsing as the
- * body streams in, waits.
+ * for in one page of up to this many bytes (or `pageBytes` if larger) instead of pages of `pageBytes`:
+ * every page costs a round trip in which the server prepares it before its first byte, while the
+ * client, parsing as the body streams in, waits. With `pageBytes` 0 every page stays `pageSize`.
  */
 export const REST_PAGE_BYTES = 64 * 1024 * 1024;
 

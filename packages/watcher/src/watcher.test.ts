@@ -215,6 +215,20 @@ describe('Watcher: initial state', () => {
     ]);
   });
 
+  it('auto: the rest page takes a larger pageBytes, and pageBytes 0 keeps every page at pageSize', async () => {
+    for (const [pageBytes, limit] of [
+      [2 * REST_PAGE_BYTES, 10],
+      [0, 2],
+    ] as const) {
+      const { api, watcher } = setup({ listMode: 'auto', pageSize: 2, pageBytes });
+      const first = { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 20 };
+      api.lists.push({ ...first, bytes: (2 * REST_PAGE_BYTES) / 5 }, page([cm('c', '3')], '10')); // 5 objects per 2× REST
+      await watcher.waitForSync();
+      expect(api.callsOf('list')[1]?.options).toEqual({ limit, continue: 'tok1' });
+      await watcher.stop();
+    }
+  });
+
   it('auto: more than pagedUpTo objects remaining loads with a streaming list, the first page discarded', async () => {
     const { api, store, watcher } = setup({ listMode: 'auto' });
     api.lists.push(LARGE_FIRST_PAGE);
