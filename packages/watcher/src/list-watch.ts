@@ -39,7 +39,7 @@ import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
 import { defaultWatcherName, WATCHER_DEFAULTS } from './options';
-import { nextPageLimit, REST_PAGE_BYTES } from './page-limit';
+import { nextPageLimit, restPageBytes } from './page-limit';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
@@ -374,11 +374,7 @@ export class ListWatch<T extends KubeObject> {
       const paginated = !sized || sizedMode(page.remainingItemCount, { pagedUpTo: this.#pagedUpTo }) === 'paginated';
       if (token === undefined && paginated) this.#listCounted(startedAt);
       if (paginated) {
-        this.#pageLimit = nextPageLimit(
-          page,
-          pageSize,
-          sized && pageBytes !== 0 ? Math.max(pageBytes, REST_PAGE_BYTES) : pageBytes,
-        );
+        this.#pageLimit = nextPageLimit(page, pageSize, sized ? restPageBytes(pageBytes) : pageBytes);
         this.#held = page.items;
         this.#hooks?.page(page.items.length);
       }

@@ -8,6 +8,11 @@ import type { ListPage } from '@kw/types';
  */
 export const REST_PAGE_BYTES = 64 * 1024 * 1024;
 
+/** The byte budget of `auto`'s rest page given the configured `pageBytes` (see {@link REST_PAGE_BYTES}). */
+export function restPageBytes(pageBytes: number): number {
+  return pageBytes === 0 ? 0 : Math.max(pageBytes, REST_PAGE_BYTES);
+}
+
 /**
  * The `limit` of the LIST page after `page`: as many objects as fit in about `pageBytes` at `page`'s
  * average object size, never fewer than `pageSize`; `pageSize` when `pageBytes` is 0 or the client

@@ -27,7 +27,7 @@ describe('gcTimeIn', () => {
 });
 
 describe('GcProfile', () => {
-  it('finds the collector in a window where this process forced collections, and none in an idle one', async () => {
+  it('finds the collector in a window where this process allocated, and none in an idle one', async () => {
     const profile = await GcProfile.start(200);
     const idleStart = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 30));

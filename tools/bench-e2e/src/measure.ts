@@ -339,8 +339,7 @@ export async function runContender(
     const t1 = performance.now();
     const cpu = process.cpuUsage(cpu0);
     const s = sampler.stop();
-    const gcIn = await profile?.stop();
-    const made = gcIn === undefined ? { ms: s.maxMadeMs, atMs: s.maxMadeAtMs } : sampler.made(gcIn);
+    const made = sampler.made(await profile?.stop());
     forceGc();
     const mem = process.memoryUsage();
     const maxRssOs = (process.resourceUsage().maxRSS * 1024) / MB;
