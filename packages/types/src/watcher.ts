@@ -109,7 +109,10 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
    * average object size (default 8 MiB); 0: every page is `pageSize`.
    */
   pageBytes?: number;
-  /** How to load the initial state: paginated LIST, streaming list (`sendInitialEvents`), or `auto` (streaming when the server supports it). */
+  /**
+   * How to load the initial state: `paginated` (LIST pages of `pageBytes`), `streaming` (a streaming list,
+   * `sendInitialEvents`), or `auto` (default: LIST pages, those after the first of up to 64 MiB).
+   */
   listMode?: 'auto' | 'paginated' | 'streaming';
   /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */
   metadataOnly?: boolean;

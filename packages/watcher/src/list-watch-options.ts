@@ -22,8 +22,6 @@ export interface ListWatchOptions<T extends KubeObject> {
   labelSelector: string | undefined;
   fieldSelector: string | undefined;
   listMode: 'auto' | 'paginated' | 'streaming';
-  /** In `auto`, the most objects remaining after the first LIST page for the listing to go on paginated; `WATCHER_DEFAULTS.pagedUpTo` by default. */
-  pagedUpTo?: number;
   pageSize: number;
   /** Later LIST pages hold about this many bytes (`limit` from the last page's average object size); 0: every page `pageSize`. */
   pageBytes: number;

@@ -17,14 +17,13 @@ function err(code: KwErrorCode, status?: number, retryAfterSeconds?: number): Kw
 }
 
 const BACKOFF = 800;
-/** Backoff always 800 ms, random 0.5, slowRetryMs 10 s, pagedUpTo 20k. */
+/** Backoff always 800 ms, random 0.5, slowRetryMs 10 s. */
 function ctx(listMode: StepContext['listMode'] = 'auto'): StepContext {
-  return { listMode, pagedUpTo: 20_000, slowRetryMs: 10_000, backoff: () => BACKOFF, random: () => 0.5 };
+  return { listMode, slowRetryMs: 10_000, backoff: () => BACKOFF, random: () => 0.5 };
 }
 
 const resolve: State = { at: 'resolve' };
 const streaming: State = { at: 'list', mode: 'streaming' };
-const sized: State = { at: 'list', mode: 'sized' };
 const paginated: State = { at: 'list', mode: 'paginated' };
 const page2: State = { at: 'list', mode: 'paginated', continue: 'tok2' };
 const watching: State = { at: 'watch', rv: '10', resumed: false };
@@ -43,7 +42,7 @@ interface Row {
   outcome: Outcome;
   mode?: StepContext['listMode'];
   to: State;
-  /** The rest of the transition: report message, count, listMode, info (omitted: none). */
+  /** The rest of the transition: report message, count (omitted: none). */
   also?: Partial<Omit<Transition, 'state' | 'report'>> & { report?: string };
 }
 
@@ -87,7 +86,7 @@ const rows: Row[] = [
     rule: '410 on a watch that delivered events relists at once',
     from: watching,
     outcome: { type: 'error', error: gone, rv: '11', delivered: true },
-    to: sized,
+    to: paginated,
     also: { report: 'watch failed', count: 'relists' },
   },
   {
@@ -182,7 +181,7 @@ const rows: Row[] = [
     rule: 'a failed store write relists after backoff, counted in relists',
     from: watching,
     outcome: { type: 'relist-requested' },
-    to: wait(BACKOFF, sized),
+    to: wait(BACKOFF, paginated),
     also: { count: 'relists' },
   },
   {
@@ -197,7 +196,7 @@ const rows: Row[] = [
     rule: 'a relist the owner asked for (a new shard range) lists at once, counted in relists',
     from: watching,
     outcome: { type: 'relist-asked' },
-    to: sized,
+    to: paginated,
     also: { count: 'relists' },
   },
   {
@@ -209,16 +208,6 @@ const rows: Row[] = [
     also: { count: 'relists' },
   },
   // Rejected requests (issue 13 point 1)
-  {
-    rule: 'auto: a streaming list the server rejects is retried once as a paginated LIST, from now on',
-    from: streaming,
-    outcome: { type: 'rejected', error: badRequest },
-    to: paginated,
-    also: {
-      listMode: 'paginated',
-      info: `the server does not support streaming lists (${badRequest.message}); using paginated LIST from now on`,
-    },
-  },
   {
     rule: 'a paginated LIST the server rejects (400) fails the watcher for good',
     from: paginated,
@@ -258,10 +247,10 @@ const rows: Row[] = [
   },
   // The loop's own rules
   {
-    rule: 'discovery done (auto): load state with a sized listing, a first LIST page',
+    rule: 'discovery done (auto): load state with paginated LIST',
     from: resolve,
     outcome: { type: 'resolved' },
-    to: sized,
+    to: paginated,
   },
   {
     rule: 'discovery done: load state with a streaming list (streaming)',
@@ -270,69 +259,41 @@ const rows: Row[] = [
     mode: 'streaming',
     to: streaming,
   },
-  // Sized listings (auto, issue 18): the first page decides
+  // auto (issue 18): LIST pages, whatever the size
   {
-    rule: 'sized: a first page without a continue token is the whole listing: watch from its rv',
-    from: sized,
+    rule: 'auto: a first page without a continue token is the whole listing: watch from its rv',
+    from: paginated,
     outcome: { type: 'listed', rv: '40' },
     to: { at: 'watch', rv: '40', resumed: false },
   },
   {
-    rule: 'sized: at most pagedUpTo objects remaining goes on paginated from the continue token',
-    from: sized,
-    outcome: { type: 'page', continue: 'tok2', remaining: 20_000 },
-    to: page2,
-  },
-  {
-    rule: 'sized: a few objects remaining goes on paginated',
-    from: sized,
-    outcome: { type: 'page', continue: 'tok2', remaining: 1 },
-    to: page2,
-  },
-  {
-    rule: 'sized: more than pagedUpTo objects remaining switches to a streaming list',
-    from: sized,
-    outcome: { type: 'page', continue: 'tok2', remaining: 20_001 },
-    to: streaming,
-  },
-  {
-    rule: 'sized: no remainingItemCount (a label selector) switches to a streaming list',
-    from: sized,
+    rule: "auto: a first page with a continue token goes on paginated, whatever the collection's size",
+    from: paginated,
     outcome: { type: 'page', continue: 'tok2' },
-    to: streaming,
+    to: page2,
   },
   {
-    rule: 'sized: a later page of a paginated listing follows its continue token whatever remains',
+    rule: 'a later page of a paginated listing follows its continue token',
     from: page2,
-    outcome: { type: 'page', continue: 'tok3', remaining: 90_000 },
+    outcome: { type: 'page', continue: 'tok3' },
     to: { at: 'list', mode: 'paginated', continue: 'tok3' },
   },
   {
-    rule: 'sized: a streaming list the server rejects after a large first page falls back to paginated LIST',
-    from: streaming,
-    outcome: { type: 'rejected', error: badRequest },
-    to: paginated,
-    also: {
-      listMode: 'paginated',
-      info: `the server does not support streaming lists (${badRequest.message}); using paginated LIST from now on`,
-    },
-  },
-  {
-    rule: 'sized: a first page the server rejects (400) fails the watcher for good',
-    from: sized,
+    rule: 'auto: a first page the server rejects (400) fails the watcher for good',
+    from: paginated,
     outcome: { type: 'rejected', error: badRequest },
     to: { at: 'failed', error: badRequest },
     also: { report: 'the server rejected the request; the watcher stopped' },
   },
   {
-    rule: 'sized: a transport error on the first page retries it after backoff',
-    from: sized,
+    rule: 'auto: a transport error on the first page retries it after backoff',
+    from: paginated,
     outcome: { type: 'error', error: network },
-    to: wait(BACKOFF, sized),
+    to: wait(BACKOFF, paginated),
     also: { report: 'list failed' },
   },
   {
-    rule: 'sized: a 410 on the continue token of the paginated rest lists again from the start',
+    rule: 'auto: a 410 on a continue token lists again from the start',
     from: page2,
     outcome: { type: 'error', error: gone },
     to: paginated,

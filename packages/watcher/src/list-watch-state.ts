@@ -1,17 +1,11 @@
 import type { ApiErrorShape, KwErrorShape, WatcherPhase } from '@kw/types';
 
 /**
- * How a listing loads the state: pages of LIST, one WATCH with `sendInitialEvents`, or `sized`: a
- * first LIST page whose size decides between the two (see {@link next}'s `page` rule).
- */
-export type LoadMode = 'paginated' | 'streaming' | 'sized';
-
-/**
  * Where the list-watch loop is; each variant holds only the data valid in it:
  *
  * - `resolve`: discovery of the resource;
- * - `list`: a listing (`continue`: the next page of a paginated listing already under way; a `sized`
- *   listing never has one);
+ * - `list`: a listing, by LIST pages or a streaming list (`continue`: the next page of a paginated
+ *   listing already under way);
  * - `watch`: a WATCH from `rv`; `resumed` when it follows a previous watch rather than a listing;
  * - `wait`: a backoff of `ms`, then `resume`;
  * - `failed`: `error` keeps the watcher from syncing; with `retry` it is retried after `retry.ms`,
@@ -19,7 +13,6 @@ export type LoadMode = 'paginated' | 'streaming' | 'sized';
  */
 export type State =
   | { readonly at: 'resolve' }
-  | { readonly at: 'list'; readonly mode: 'sized' }
   | { readonly at: 'list'; readonly mode: 'paginated' | 'streaming'; readonly continue?: string }
   | { readonly at: 'watch'; readonly rv: string; readonly resumed: boolean }
   | { readonly at: 'wait'; readonly ms: number; readonly resume: State }
@@ -33,8 +26,7 @@ export type State =
  * What running a state's request came to:
  *
  * - `resolved` / `invalid`: discovery succeeded / the resolved resource contradicts the configuration;
- * - `page`: a paginated (or `sized`) listing has more pages, from `continue`; `remaining`: the server's
- *   `remainingItemCount`, when it sent one;
+ * - `page`: a paginated listing has more pages, from `continue`;
  * - `listed`: a listing is complete (and applied) at `rv`;
  * - `watch-ended`: the server ended a watch (`idle`: the watchdog closed it), which reached `rv`;
  * - `relist-requested`: the writer answered a step with `'relist'`;
@@ -46,7 +38,7 @@ export type State =
 export type Outcome =
   | { readonly type: 'resolved' }
   | { readonly type: 'invalid'; readonly error: KwErrorShape }
-  | { readonly type: 'page'; readonly continue: string; readonly remaining?: number }
+  | { readonly type: 'page'; readonly continue: string }
   | { readonly type: 'listed'; readonly rv: string }
   | {
       readonly type: 'watch-ended';
@@ -62,10 +54,8 @@ export type Outcome =
 
 /** What `next` needs besides the state: the configuration and the (impure) sources of delays. */
 export interface StepContext {
-  /** The list mode in force: `auto` until a streaming list was rejected, then `paginated`. */
+  /** The configured list mode: `streaming` loads with a streaming list, the others with LIST pages. */
   readonly listMode: 'auto' | 'paginated' | 'streaming';
-  /** In `auto`, a `sized` listing with at most this many objects after its first page goes on paginated. */
-  readonly pagedUpTo: number;
   readonly slowRetryMs: number;
   /** The next exponential-backoff delay, ms (advances the backoff sequence). */
   backoff(): number;
@@ -82,10 +72,6 @@ export interface Transition {
   /** Report the outcome's error (through `onError` and the logger) with this message. */
   readonly report?: { readonly error: KwErrorShape; readonly message: string };
   readonly count?: Counted;
-  /** From now on, load state with this mode (the server does not support streaming lists). */
-  readonly listMode?: 'paginated';
-  /** Log this at info level. */
-  readonly info?: string;
 }
 
 /** Error codes retried at the slow pace: they do not go away by retrying soon. */
@@ -96,22 +82,9 @@ const SLOW_CODES: ReadonlySet<string> = new Set([
   'KW_UNKNOWN_RESOURCE',
 ]);
 
-/** The state a listing starts in, for the list mode in force (`auto`: a `sized` listing). */
+/** The state a listing starts in: a streaming list in `listMode: 'streaming'`, else a first LIST page. */
 export function listState(ctx: Pick<StepContext, 'listMode'>): State {
-  return { at: 'list', mode: ctx.listMode === 'auto' ? 'sized' : ctx.listMode };
-}
-
-/**
- * How a `sized` listing goes on after a first page with more to come: paginated when the server
- * says at most `pagedUpTo` objects remain, else a streaming list (its first page discarded). Without
- * `remainingItemCount` (the server omits it with a label selector) the size is unknown: streaming,
- * whose memory does not grow with page strings.
- */
-export function sizedMode(
-  remaining: number | undefined,
-  ctx: Pick<StepContext, 'pagedUpTo'>,
-): 'paginated' | 'streaming' {
-  return remaining !== undefined && remaining <= ctx.pagedUpTo ? 'paginated' : 'streaming';
+  return { at: 'list', mode: ctx.listMode === 'streaming' ? 'streaming' : 'paginated' };
 }
 
 /** `status().phase` of a running loop in `state`. */
@@ -149,9 +122,6 @@ export function next(state: State, outcome: Outcome, ctx: StepContext): Transiti
         report: { error: outcome.error, message: 'cannot watch' },
       };
     case 'page':
-      if (state.at === 'list' && state.mode === 'sized' && sizedMode(outcome.remaining, ctx) === 'streaming') {
-        return { state: { at: 'list', mode: 'streaming' } };
-      }
       return { state: { at: 'list', mode: 'paginated', continue: outcome.continue } };
     case 'listed':
       return { state: { at: 'watch', rv: outcome.rv, resumed: false } };
@@ -162,13 +132,6 @@ export function next(state: State, outcome: Outcome, ctx: StepContext): Transiti
     case 'relist-asked':
       return { state: listState(ctx), count: 'relists' };
     case 'rejected':
-      if (state.at === 'list' && state.mode === 'streaming' && ctx.listMode === 'auto') {
-        return {
-          state: { at: 'list', mode: 'paginated' },
-          listMode: 'paginated',
-          info: `the server does not support streaming lists (${outcome.error.message}); using paginated LIST from now on`,
-        };
-      }
       return {
         state: { at: 'failed', error: outcome.error },
         report: { error: outcome.error, message: 'the server rejected the request; the watcher stopped' },
@@ -204,7 +167,7 @@ function failed(state: State, outcome: Extract<Outcome, { type: 'error' }>, ctx:
         report: { error, message: 'watch failed' },
       };
     }
-    if (state.at === 'list' && state.mode !== 'sized' && state.continue !== undefined) {
+    if (state.at === 'list' && state.continue !== undefined) {
       return {
         state: { at: 'list', mode: state.mode },
         report: { error, message: 'the list continue token expired; listing again from the start' },
@@ -234,9 +197,7 @@ function retryOf(state: State, rv: string | undefined, throttled: boolean): Stat
     case 'watch':
       return { at: 'watch', rv: rv ?? state.rv, resumed: true };
     case 'list':
-      return throttled || state.mode === 'sized' || state.continue === undefined
-        ? state
-        : { at: 'list', mode: state.mode };
+      return throttled || state.continue === undefined ? state : { at: 'list', mode: state.mode };
     case 'wait':
       return state.resume;
     case 'failed':

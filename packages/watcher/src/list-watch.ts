@@ -25,20 +25,11 @@ import { groupVersion } from './group-version';
 import { abortable, sleep } from './internal/abort';
 import { safeLogger } from './internal/safe-logger';
 import type { ListWatchOptions } from './list-watch-options';
-import {
-  isFinal,
-  isRejected,
-  next,
-  type Outcome,
-  phaseOf,
-  type State,
-  type StepContext,
-  sizedMode,
-} from './list-watch-state';
+import { isFinal, isRejected, next, type Outcome, phaseOf, type State, type StepContext } from './list-watch-state';
 import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
-import { defaultWatcherName, WATCHER_DEFAULTS } from './options';
+import { defaultWatcherName } from './options';
 import { nextPageLimit, restPageBytes } from './page-limit';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
@@ -76,11 +67,8 @@ export class ListWatch<T extends KubeObject> {
   /** Cuts long runs of applies (a large batch or page) into slices so timers and I/O keep running. */
   readonly #slicer = new TimeSlicer();
   readonly #stats = new LoopStats();
-  readonly #pagedUpTo: number;
 
   #state: State = { at: 'resolve' };
-  /** `auto` until the server rejected a streaming list, then `paginated`. */
-  #listMode: 'auto' | 'paginated' | 'streaming';
   #loopDone: Promise<void> | undefined;
   #resource: ResolvedResource | undefined;
   /** Whether the server has sent a bookmark outside a streaming list's initial events. */
@@ -102,8 +90,6 @@ export class ListWatch<T extends KubeObject> {
     this.#logger = safeLogger(options.logger);
     this.#clock = options.clock ?? monotonicClock;
     this.#backoff = new Backoff(options.backoff, this.#clock);
-    this.#listMode = options.listMode;
-    this.#pagedUpTo = options.pagedUpTo ?? WATCHER_DEFAULTS.pagedUpTo;
     this.#pageLimit = options.pageSize;
     const ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#hooks =
@@ -212,15 +198,12 @@ export class ListWatch<T extends KubeObject> {
   /** Moves the state machine by `outcome` and carries out what the transition asks. */
   #dispatch(outcome: Outcome): void {
     const context: StepContext = {
-      listMode: this.#listMode,
-      pagedUpTo: this.#pagedUpTo,
+      listMode: this.#options.listMode,
       slowRetryMs: this.#options.slowRetryMs,
       backoff: () => this.#backoff.next(),
       random: Math.random,
     };
     const transition = next(this.#state, outcome, context);
-    if (transition.listMode !== undefined) this.#listMode = transition.listMode;
-    if (transition.info !== undefined) this.#logger.info(transition.info);
     if (transition.count !== undefined) {
       this.#stats.counters[transition.count]++;
       this.#hooks?.count(transition.count);
@@ -248,10 +231,9 @@ export class ListWatch<T extends KubeObject> {
         return { type: 'resolved' };
       }
       case 'list':
-        if (state.mode === 'sized' || state.continue === undefined) await this.#checkShard(signal);
+        if (state.continue === undefined) await this.#checkShard(signal);
         if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false, signal);
-        if (state.mode === 'sized') return this.#listPage(this.#resolved(), true, undefined, undefined, signal);
-        return this.#listPage(this.#resolved(), false, state.continue, held, signal);
+        return this.#listPage(this.#resolved(), state.continue, held, signal);
       case 'watch':
         if (state.resumed) await this.#checkShard(signal);
         return this.#watch(this.#resolved(), state.rv, state.resumed, signal);
@@ -332,14 +314,13 @@ export class ListWatch<T extends KubeObject> {
   }
 
   /**
-   * One page of a paginated (or `sized`) listing; the first one starts it with `init`, the last ends
-   * it with `initDone`. The page is requested before `held` (the previous page's items) is applied,
-   * so the server works on it meanwhile; a page with a next one is held in turn. A `sized` first
-   * page with more to come is applied only if the listing goes on paginated ({@link sizedMode}).
+   * One page of a paginated listing; the first one starts it with `init`, the last ends it with
+   * `initDone`. The page is requested before `held` (the previous page's items) is applied, so the
+   * server works on it meanwhile; a page with a next one is held in turn. Pages after the first hold
+   * about `pageBytes`; in `listMode: 'auto'` at least 64 MiB ({@link restPageBytes}).
    */
   async #listPage(
     resource: ResolvedResource,
-    sized: boolean,
     token: string | undefined,
     held: T[] | undefined,
     signal: AbortSignal,
@@ -371,16 +352,12 @@ export class ListWatch<T extends KubeObject> {
     this.#gate.unblock();
     this.#stats.counters.listPages++;
     if (page.continue !== undefined && page.continue !== '') {
-      const paginated = !sized || sizedMode(page.remainingItemCount, { pagedUpTo: this.#pagedUpTo }) === 'paginated';
-      if (token === undefined && paginated) this.#listCounted(startedAt);
-      if (paginated) {
-        this.#pageLimit = nextPageLimit(page, pageSize, sized ? restPageBytes(pageBytes) : pageBytes);
-        this.#held = page.items;
-        this.#hooks?.page(page.items.length);
-      }
-      return page.remainingItemCount === undefined
-        ? { type: 'page', continue: page.continue }
-        : { type: 'page', continue: page.continue, remaining: page.remainingItemCount };
+      if (token === undefined) this.#listCounted(startedAt);
+      const budget = this.#options.listMode === 'auto' ? restPageBytes(pageBytes) : pageBytes;
+      this.#pageLimit = nextPageLimit(page, pageSize, budget);
+      this.#held = page.items;
+      this.#hooks?.page(page.items.length);
+      return { type: 'page', continue: page.continue };
     }
     if (token === undefined) this.#listCounted(startedAt);
     this.#hooks?.page(page.items.length);

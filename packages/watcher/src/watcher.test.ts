@@ -178,44 +178,55 @@ describe('Watcher: initial state', () => {
     expect(watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
   });
 
-  it('auto: goes on paginated when the server says at most pagedUpTo objects remain', async () => {
-    const { api, store, watcher } = setup({ listMode: 'auto', pageSize: 1 });
-    api.lists.push(
-      { ...page([cm('a', '1')], '10', 'tok1'), remainingItemCount: WATCHER_DEFAULTS.pagedUpTo },
-      page([cm('b', '2')], '10'),
-    );
-    await watcher.waitForSync();
-    await api.waitForCalls('watch', 1);
-    expect(api.callsOf('list').map((c) => c.options.continue)).toEqual([undefined, 'tok1']);
-    expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([undefined]);
-    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
-    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
+  it('auto: goes on paginated from the first page, however many objects remain, never with a streaming list', async () => {
+    for (const options of [{}, { labelSelector: 'app=x' }]) {
+      const { api, store, watcher } = setup({ listMode: 'auto', pageSize: 1, ...options });
+      // A label selector: the server leaves remainingItemCount out.
+      const first = page([cm('a', '1')], '10', 'tok1');
+      api.lists.push(
+        options.labelSelector === undefined ? { ...first, remainingItemCount: 250_000 } : first,
+        page([cm('b', '2')], '10'),
+      );
+      await watcher.waitForSync();
+      await api.waitForCalls('watch', 1);
+      expect(api.callsOf('list').map((c) => c.options.continue)).toEqual([undefined, 'tok1']);
+      expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([undefined]);
+      expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+      expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
+      await watcher.stop();
+    }
   });
 
-  it('auto: asks for the small rest in one page of up to REST_PAGE_BYTES, then pages of pageBytes', async () => {
-    const { api, watcher } = setup({ listMode: 'auto', pageSize: 2, pageBytes: 1000 });
-    const objectBytes = REST_PAGE_BYTES / 5; // the rest page holds 5 objects of this size
-    api.lists.push(
-      { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 6, bytes: 2 * objectBytes },
-      {
-        ...page(
-          [1, 2, 3, 4, 5].map((i) => cm(`r${i}`, '3')),
-          '10',
-          'tok2',
-        ),
-        bytes: 5 * objectBytes,
-      },
-      { ...page([cm('z', '4')], '10'), bytes: 100 },
-    );
-    await watcher.waitForSync();
-    expect(api.callsOf('list').map((c) => c.options)).toEqual([
-      { limit: 2 },
-      { limit: 5, continue: 'tok1' },
-      { limit: 2, continue: 'tok2' }, // pageBytes (1,000) at the rest page's object size: below pageSize
-    ]);
+  it('auto: asks for every page after the first in up to REST_PAGE_BYTES; paginated keeps pageBytes', async () => {
+    for (const [listMode, limits] of [
+      ['auto', [5, 5]],
+      ['paginated', [2, 2]], // pageBytes (1,000) at these objects' size: below pageSize
+    ] as const) {
+      const { api, watcher } = setup({ listMode, pageSize: 2, pageBytes: 1000 });
+      const objectBytes = REST_PAGE_BYTES / 5; // a page of REST_PAGE_BYTES holds 5 objects of this size
+      api.lists.push(
+        { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 6, bytes: 2 * objectBytes },
+        {
+          ...page(
+            [1, 2, 3, 4, 5].map((i) => cm(`r${i}`, '3')),
+            '10',
+            'tok2',
+          ),
+          bytes: 5 * objectBytes,
+        },
+        { ...page([cm('z', '4')], '10'), bytes: 100 },
+      );
+      await watcher.waitForSync();
+      expect(api.callsOf('list').map((c) => c.options)).toEqual([
+        { limit: 2 },
+        { limit: limits[0], continue: 'tok1' },
+        { limit: limits[1], continue: 'tok2' },
+      ]);
+      await watcher.stop();
+    }
   });
 
-  it('auto: the rest page takes a larger pageBytes, and pageBytes 0 keeps every page at pageSize', async () => {
+  it('auto: pages after the first take a larger pageBytes, and pageBytes 0 keeps every page at pageSize', async () => {
     for (const [pageBytes, limit] of [
       [2 * REST_PAGE_BYTES, 10],
       [0, 2],
@@ -227,55 +238,6 @@ describe('Watcher: initial state', () => {
       expect(api.callsOf('list')[1]?.options).toEqual({ limit, continue: 'tok1' });
       await watcher.stop();
     }
-  });
-
-  it('auto: more than pagedUpTo objects remaining loads with a streaming list, the first page discarded', async () => {
-    const { api, store, watcher } = setup({ listMode: 'auto' });
-    api.lists.push(LARGE_FIRST_PAGE);
-    api.watches.push([[added(cm('a', '5'))], [bookmark('20', true)], 'hang']);
-    await watcher.waitForSync();
-    expect(api.callsOf('list')).toHaveLength(1);
-    expect(api.callsOf('watch')[0]?.options).toMatchObject({ sendInitialEvents: true });
-    expect(store.versions()).toEqual({ 'default/a': '5' });
-    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
-  });
-
-  it('auto: without remainingItemCount (a label selector) loads with a streaming list', async () => {
-    const { api, store, watcher } = setup({ listMode: 'auto', labelSelector: 'app=x' });
-    api.lists.push(page([cm('z', '1')], '1', 'tok2'));
-    api.watches.push([[added(cm('a', '5'))], [bookmark('20', true)], 'hang']);
-    await watcher.waitForSync();
-    expect(api.callsOf('watch')[0]?.options).toMatchObject({ sendInitialEvents: true, labelSelector: 'app=x' });
-    expect(store.versions()).toEqual({ 'default/a': '5' });
-  });
-
-  /** A first LIST page saying more objects remain than `pagedUpTo`: `auto` goes on with a streaming list. */
-  const LARGE_FIRST_PAGE = { ...page([cm('z', '1')], '1', 'tok2'), remainingItemCount: 30_000 };
-
-  it('auto mode falls back to paginated LIST when the server rejects streaming, and remembers it', async () => {
-    const { api, watcher, onError } = setup({ listMode: 'auto' });
-    api.watches.push(
-      [new FakeApiError('KW_BAD_REQUEST', 400, 'watch')],
-      [[modified(cm('a', '2'))], errorEvent(410, 'Expired')],
-    );
-    api.lists.push(LARGE_FIRST_PAGE, page([cm('a', '1')], '10'), page([cm('a', '3')], '30'));
-    await watcher.waitForSync();
-    await api.waitForCalls('watch', 3);
-    const watches = api.callsOf('watch').map((c) => c.options);
-    expect(watches[0]?.sendInitialEvents).toBe(true);
-    expect(watches[1]).toMatchObject({ resourceVersion: '10' });
-    expect(watches[2]).toMatchObject({ resourceVersion: '30' });
-    expect(watches.filter((w) => w.sendInitialEvents)).toHaveLength(1);
-    expect(api.callsOf('list')).toHaveLength(3);
-    expect(codes(onError)).toEqual(['KW_GONE']);
-  });
-
-  it('auto mode falls back when the server ignores sendInitialEvents', async () => {
-    const { api, watcher } = setup({ listMode: 'auto' });
-    api.watches.push([[added(cm('a', '1'))], [modified(cm('a', '2'))]]);
-    api.lists.push(LARGE_FIRST_PAGE, page([cm('a', '2')], '10'));
-    await watcher.waitForSync();
-    expect(api.callsOf('list')).toHaveLength(2);
   });
 
   it('fills in kind and apiVersion of listed items', async () => {

@@ -206,21 +206,28 @@ export class Sampler {
     this.#expected = performance.now() + 10;
     const c0 = process.cpuUsage();
     this.#cpu = c0.user + c0.system;
-    this.#lateTimer = setInterval(() => {
-      const now = performance.now();
-      const late = now - this.#expected;
-      const c = process.cpuUsage();
-      const cpu = c.user + c.system;
-      const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
-      this.#cpu = cpu;
-      if (onCpu > KEEP_BLOCKS_OVER_MS) this.#blocks.push({ start: this.#expected, end: now, onCpu });
-      if (late > this.maxLateMs) this.maxLateMs = late;
-      if (onCpu > this.maxLateOnCpuMs) {
-        this.maxLateOnCpuMs = onCpu;
-        this.maxLateOnCpuAtMs = now - this.#t0;
-      }
-      this.#expected = now + 10;
-    }, 10);
+    this.#lateTimer = setInterval(() => this.#tick(), 10);
+  }
+
+  /**
+   * One look at the 10 ms timer's lateness: how long the loop was blocked since the tick was due.
+   * {@link stop} takes a last one, as a block that ends with the sync (one `JSON.parse` of the whole
+   * body) is over before the timer can fire again.
+   */
+  #tick(): void {
+    const now = performance.now();
+    const late = Math.max(0, now - this.#expected);
+    const c = process.cpuUsage();
+    const cpu = c.user + c.system;
+    const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
+    this.#cpu = cpu;
+    if (onCpu > KEEP_BLOCKS_OVER_MS) this.#blocks.push({ start: this.#expected, end: now, onCpu });
+    if (late > this.maxLateMs) this.maxLateMs = late;
+    if (onCpu > this.maxLateOnCpuMs) {
+      this.maxLateOnCpuMs = onCpu;
+      this.maxLateOnCpuAtMs = now - this.#t0;
+    }
+    this.#expected = now + 10;
   }
 
   #addGcs(entries: readonly PerformanceEntry[]): void {
@@ -249,6 +256,7 @@ export class Sampler {
     maxGcMs: number;
     gcTotalMs: number;
   } {
+    this.#tick();
     this.#addGcs(this.#gcObserver.takeRecords());
     this.#gcObserver.disconnect();
     clearInterval(this.#rssTimer);

@@ -297,6 +297,7 @@ const COLORS: Record<string, string> = {
   peer: '#d62728',
   'kw-memory': '#1f77b4',
   'kw-paginated': '#ff7f0e',
+  'kw-streaming': '#bcbd22',
   'kw-ignore': '#2ca02c',
   'kw-cached': '#9467bd',
   'kw-metadata': '#17becf',

@@ -27,6 +27,7 @@ const ALL_CONTENDERS = [
   'peer',
   'kw-memory',
   'kw-paginated',
+  'kw-streaming',
   'kw-ignore',
   'kw-cached',
   'kw-metadata',

@@ -109,7 +109,7 @@ const lines = [
   '',
   `${size.toLocaleString('en')} ConfigMaps (~2.9 KB each) in one namespace, kube-apiserver v1.37.2 with`,
   '`ShardedListAndWatch=true` on kube-local; each replica a fresh Node process running `Watcher` +',
-  '`MemoryStore` (defaults: streaming list). Client-filtered replicas strip `shardSelector` from',
+  '`MemoryStore` (defaults). Client-filtered replicas strip `shardSelector` from',
   'their requests, so the server sends everything, as one without the gate. One run each, one after',
   `another, on a 2-core machine (${new Date().toISOString().slice(0, 16)}Z). Bytes: \`rchar\` of /proc/self/io during sync.`,
   `Node flags: ${nodeFlags.length === 0 ? 'none (V8 defaults)' : nodeFlags.map((f) => `\`${f}\``).join(' ')}.`,

@@ -72,6 +72,7 @@ function startReplica(kc: KubeConfig, namespace: string, index: number, kind: 's
     debounceMs: 20,
     shard: { index, count: 3 },
     ...(kind === 'metadata' ? { metadataOnly: true } : {}),
+    ...(kind === 'streaming' ? { listMode: 'streaming' as const } : {}),
     ...(kind === 'paginated' ? { listMode: 'paginated' as const, pageSize: 200 } : {}),
     onChange: (_store, stats) => {
       changes.push(stats);

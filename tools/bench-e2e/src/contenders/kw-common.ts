@@ -1,5 +1,5 @@
 /**
- * The kw contenders: a Watcher syncing the namespace into a store, in five configurations.
+ * The kw contenders: a Watcher syncing the namespace into a store, in seven configurations.
  * Latency under churn: each per-object change event (emitted after the store write) looks the
  * object up in the store and records now − its churn timestamp.
  */
@@ -20,7 +20,7 @@ import {
 import { type ContenderArgs, type LatencyRecorder, runContender } from '../measure.ts';
 
 /** Which kw configuration. */
-export type KwVariant = 'memory' | 'paginated' | 'ignore' | 'cached' | 'metadata' | 'metrics';
+export type KwVariant = 'memory' | 'paginated' | 'streaming' | 'ignore' | 'cached' | 'metadata' | 'metrics';
 
 /** How often kw-metrics renders its registry, as a Prometheus scrape would (ms); twice as often as a 15 s scrape interval, to not flatter it. */
 const SCRAPE_EVERY_MS = 7_500;
@@ -41,7 +41,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       ...(metrics === undefined ? {} : { instrumentation: metrics }),
     });
     const indexer =
-      variant === 'memory' || variant === 'paginated' || variant === 'metrics'
+      variant === 'memory' || variant === 'paginated' || variant === 'streaming' || variant === 'metrics'
         ? new Indexer({ indexBy: INDEX_BY })
         : new Indexer({ indexBy: INDEX_BY, ignoreFields: IGNORE, mutate: true });
     let store: Store<KubeObject>;
@@ -66,6 +66,7 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       ...(metrics === undefined ? {} : { instrumentation: metrics }),
       ...(variant === 'metadata' ? { metadataOnly: true } : {}),
       ...(variant === 'paginated' ? { listMode: 'paginated' as const } : {}),
+      ...(variant === 'streaming' ? { listMode: 'streaming' as const } : {}),
       ...(args.pageSize === undefined ? {} : { pageSize: args.pageSize }),
       ...(args.pageBytes === undefined ? {} : { pageBytes: args.pageBytes }),
     });
