@@ -170,3 +170,85 @@ describe('small bodies (under wholeBelow)', () => {
     expect(parseListBody(Buffer.from('{"kind":"Status","code":410}'))).toEqual({ kind: 'Status', code: 410 });
   });
 });
+
+describe('fast split (items ending right before `},{"<first key>":`)', () => {
+  const chunked = (bytes: Buffer, cuts: number[]): unknown => {
+    const parser = new ListBodyParser(0);
+    let from = 0;
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
+      const at = Math.min(cut, bytes.length);
+      parser.push(bytes.subarray(from, at));
+      from = at;
+    }
+    parser.push(bytes.subarray(from));
+    return parser.end();
+  };
+
+  it('returns what JSON.parse returns with nested look-alike separators, wherever the chunks are cut', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom('},{"metadata":', '"}', 'ü', '\\'));
+    // Items as kube-apiserver writes them (metadata first), some holding arrays of objects whose first key
+    // is also metadata (a StatefulSet's volumeClaimTemplates): `},{"metadata":` inside an item.
+    const nested = fc.array(fc.record({ metadata: fc.record({ name: text }), spec: fc.jsonValue() }), { maxLength: 3 });
+    const item = fc.record({
+      metadata: fc.record({ name: text, namespace: text }),
+      spec: fc.record({ templates: nested, x: fc.jsonValue() }),
+      data: fc.dictionary(text, text, { maxKeys: 3 }),
+    });
+    const list = fc.record({
+      kind: fc.constant('StatefulSetList'),
+      metadata: fc.record({ resourceVersion: fc.string() }),
+      items: fc.array(item, { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(
+        list,
+        fc.constantFrom(undefined, 1),
+        fc.array(fc.nat(1500), { maxLength: 10 }),
+        (value, indent, cuts) => {
+          const json = JSON.stringify(value, null, indent);
+          expect(chunked(Buffer.from(json), cuts)).toEqual(JSON.parse(json));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('finds separators that chunk boundaries cut, at every offset (kube-apiserver writes an item at a time)', () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ metadata: { name: `cm-${i}` }, data: { v: `${i}` } }));
+    const json = JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '3' }, items });
+    const separators = [...json.matchAll(/\},\{"metadata":/g)].map((m) => m.index);
+    expect(separators).toHaveLength(4);
+    for (let offset = 0; offset <= '},{"metadata":'.length; offset++) {
+      expect(
+        chunked(
+          Buffer.from(json),
+          separators.map((at) => at + offset),
+        ),
+      ).toEqual(JSON.parse(json));
+    }
+  });
+
+  it('handles items whose first keys differ, and rejects a non-object item after fast-split ones', () => {
+    const mixed = '{"items":[{"metadata":{"a":1}},{"kind":"X","metadata":{}},{"metadata":{"b":[{"metadata":2}]}},{}]}';
+    for (const size of [1, 3, 7, mixed.length]) {
+      const cuts = Array.from({ length: Math.ceil(mixed.length / size) }, (_, i) => i * size);
+      expect(chunked(Buffer.from(mixed), cuts)).toEqual(JSON.parse(mixed));
+    }
+    expect(() => chunked(Buffer.from('{"items":[{"metadata":1},{"metadata":2},3]}'), [])).toThrow(
+      /items\[2\] of the LIST body is not an object/,
+    );
+    expect(() => chunked(Buffer.from('{"items":[{"metadata":1},{"metadata":2},{"metadata":]}'), [])).toThrow(
+      SyntaxError,
+    );
+  });
+
+  it('gives up the fast split for a body once an item outgrows 4 MiB, and still parses it', () => {
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    const value = {
+      items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b' }, data: { big } }, { metadata: { name: 'c' } }],
+    };
+    const bytes = Buffer.from(JSON.stringify(value));
+    const cuts = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => i * 65536);
+    expect(chunked(bytes, cuts)).toEqual(value);
+  });
+});

@@ -15,6 +15,13 @@ export const WHOLE_BELOW = 2 * 1024 * 1024;
 const CATCH_UP_BYTES = 256 * 1024;
 /** Bytes {@link indexOfQuote} checks one by one before it calls `Buffer#indexOf`. */
 const QUOTE_LOOP_BYTES = 64;
+/**
+ * Bytes an item may span in the fast split (longer than any Kubernetes object: kube-apiserver takes
+ * request bodies of at most 3 MiB) before the rest of the body is scanned byte by byte instead.
+ */
+const FAST_MAX_BYTES = 4 * 1024 * 1024;
+/** A first key the fast split can look for: plain ASCII, not an array index (which `JSON.parse` would reorder). */
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
 /** `elementStart` values: no element open; one open since an earlier chunk. */
 const NONE = -1;
 const CONTINUED = -2;
@@ -32,9 +39,19 @@ const CONTINUED = -2;
  * parsed whole at {@link end}. Throws `SyntaxError` for malformed JSON (as `JSON.parse` does) and for
  * an `items` array holding something other than objects (no Kubernetes LIST does).
  *
+ * Fast split: once the first item is parsed, every later item is taken to end right before `},{"k":`,
+ * where `k` is the first item's first key (`metadata` for built-in types, `apiVersion` for custom
+ * resources): `Buffer#indexOf` finds that separator, and `JSON.parse` of the bytes up to it is the
+ * check. The `"` of `{"k":` can only open a key, so the `}` before it always closes an object; if that
+ * object is one nested inside the item (say a StatefulSet's second `volumeClaimTemplates` entry), or
+ * a separator was cut by a chunk boundary, the parse fails and the item's bytes are scanned byte by
+ * byte instead, the fast split resuming at the next item. An item longer than {@link FAST_MAX_BYTES}
+ * ends the fast split for the body.
+ *
  * A body smaller than `wholeBelow` bytes (default {@link WHOLE_BELOW}) is held and parsed with one
- * `JSON.parse` at {@link end} instead: V8's native parser is about three times faster than the scan
- * plus a parse per item, and a small page's garbage does not matter. The scan starts, over the held
+ * `JSON.parse` at {@link end} instead: V8's native parser is still faster than splitting plus a
+ * parse per item (a first page of 500 ConfigMaps, 1.4 MB: 3.1 against 3.9 ms), and a small page's
+ * garbage does not matter. The scan starts, over the held
  * chunks first, as soon as the body reaches `wholeBelow`.
  */
 export class ListBodyParser {
@@ -59,6 +76,15 @@ export class ListBodyParser {
   #lastStringIsItems = false;
   #isItems = false;
   #bytes = 0;
+  /** The fast split's separator `},{"k":` (see the class comment), once learned from the first item. */
+  #separator: Buffer | undefined;
+  /** Whether the first item was looked at to learn {@link #separator}. */
+  #learned = false;
+  /** While splitting fast: the chunks of the current item before the current one (`undefined`: scanning). */
+  #fast: Buffer[] | undefined;
+  #fastBytes = 0;
+  /** The fast split resumes only at an item start after this many items (set when it falls back). */
+  #fastAfter = 0;
 
   /** `wholeBelow`: bodies smaller than this many bytes are parsed with one `JSON.parse` (0: always scan). */
   constructor(wholeBelow = WHOLE_BELOW) {
@@ -99,6 +125,10 @@ export class ListBodyParser {
   }
 
   #scan(chunk: Buffer): void {
+    if (this.#fast !== undefined) {
+      this.#split(chunk, 0);
+      return;
+    }
     if (this.#phase === 'tail') {
       this.#tail.push(chunk);
       return;
@@ -137,6 +167,12 @@ export class ListBodyParser {
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         if (this.#depth === 2) {
           if (c !== OPEN_OBJECT) throw notAnObject(this.#items.length);
+          if (this.#separator !== undefined && this.#items.length >= this.#fastAfter) {
+            this.#fast = [];
+            this.#fastBytes = 0;
+            this.#split(chunk, i);
+            return;
+          }
           elementStart = i;
         }
         this.#depth++;
@@ -144,6 +180,7 @@ export class ListBodyParser {
         this.#depth--;
         if (this.#depth === 2) {
           this.#items.push(this.#parseElement(chunk, elementStart, i + 1));
+          if (!this.#learned) this.#learn();
           elementStart = NONE;
         } else if (this.#depth === 1) {
           this.#phase = 'tail';
@@ -163,11 +200,95 @@ export class ListBodyParser {
   end(): unknown {
     if (this.#held !== undefined) return checkedWhole(JSON.parse(Buffer.concat(this.#held).toString('utf8')));
     for (const piece of this.#backlog.splice(0)) this.#scan(piece);
+    this.#separator = undefined; // no more chunks: what is held is scanned to its end
+    if (this.#fast !== undefined) this.#scanExactly([]);
     if (this.#phase === 'head') return JSON.parse(Buffer.concat(this.#head).toString('utf8'));
     if (this.#phase === 'items') throw new SyntaxError('Unexpected end of JSON input (inside the items array)');
     const list = JSON.parse(Buffer.concat([...this.#head, ...this.#tail]).toString('utf8')) as { items?: unknown };
     list.items = this.#items;
     return list;
+  }
+
+  /** Learns the fast split's separator from the first item's first key (see the class comment). */
+  #learn(): void {
+    this.#learned = true;
+    for (const key in this.#items[0] as object) {
+      if (PLAIN_KEY.test(key)) this.#separator = Buffer.from(`},{"${key}":`);
+      return;
+    }
+  }
+
+  /**
+   * The fast split from `start` of `chunk`, inside an item that began there (or in the chunks held in
+   * {@link #fast}): each separator found ends an item if the bytes up to it parse; else the item is
+   * scanned byte by byte ({@link #scanExactly}).
+   */
+  #split(chunk: Buffer, start: number): void {
+    const separator = this.#separator as Buffer;
+    const held = this.#fast as Buffer[];
+    let itemStart = start;
+    // kube-apiserver writes an item at a time, so chunks often end right where a separator begins.
+    const cut = held.length === 0 ? 0 : cutSeparator(held[held.length - 1] as Buffer, chunk, separator);
+    if (cut > 0) {
+      const last = held.pop() as Buffer;
+      const item = this.#parseFast(last, 0, last.length - cut + 1);
+      if (item === undefined) {
+        held.push(last);
+        this.#scanExactly([chunk]);
+        return;
+      }
+      this.#items.push(item);
+      if (cut > 2) held.push(last.subarray(last.length - cut + 2)); // the next item's start
+      itemStart = Math.max(0, 2 - cut);
+    }
+    let from = itemStart;
+    for (;;) {
+      const at = chunk.indexOf(separator, from);
+      if (at === -1) break;
+      const item = this.#parseFast(chunk, itemStart, at + 1);
+      if (item === undefined) {
+        this.#scanExactly([chunk.subarray(itemStart)]);
+        return;
+      }
+      this.#items.push(item);
+      itemStart = at + 2; // the next item's `{`
+      from = itemStart;
+    }
+    held.push(itemStart === 0 ? chunk : chunk.subarray(itemStart));
+    this.#fastBytes += chunk.length - itemStart;
+    if (this.#fastBytes > FAST_MAX_BYTES) {
+      this.#separator = undefined;
+      this.#scanExactly([]);
+    }
+  }
+
+  /** The item held in {@link #fast} plus `chunk[start, end)`, parsed; `undefined` if those bytes are not one JSON value. */
+  #parseFast(chunk: Buffer, start: number, end: number): unknown {
+    const fast = this.#fast as Buffer[];
+    const text =
+      fast.length === 0
+        ? chunk.toString('utf8', start, end)
+        : Buffer.concat([...fast, chunk.subarray(start, end)]).toString('utf8');
+    try {
+      const item: unknown = JSON.parse(text);
+      fast.length = 0;
+      this.#fastBytes = 0;
+      return item;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Leaves the fast split: the held bytes of the current item, then `more`, are scanned byte by byte
+   * from the item's start (the scan's state there: in the items array, between elements). The fast
+   * split resumes at the next item's start.
+   */
+  #scanExactly(more: Buffer[]): void {
+    const pieces = [...(this.#fast as Buffer[]), ...more];
+    this.#fast = undefined;
+    this.#fastAfter = this.#items.length + 1;
+    for (const piece of pieces) this.#scan(piece);
   }
 
   /** Parses the element ending at `end` (exclusive) of `chunk`, started at `start` or in earlier chunks (`CONTINUED`). */
@@ -242,6 +363,23 @@ function indexOfQuote(chunk: Buffer, i: number): number {
   const stop = Math.min(chunk.length, i + QUOTE_LOOP_BYTES);
   for (; i < stop; i++) if (chunk[i] === QUOTE) return i;
   return i < chunk.length ? chunk.indexOf(QUOTE, i) : -1;
+}
+
+/**
+ * `k` when `prev` ends with the first `k` bytes of `separator` and `next` starts with the rest, else 0:
+ * a separator cut by the chunk boundary.
+ */
+function cutSeparator(prev: Buffer, next: Buffer, separator: Buffer): number {
+  const n = separator.length;
+  for (let k = 1; k < n; k++) {
+    if (k > prev.length || n - k > next.length) continue;
+    let b = 0;
+    while (b < k && prev[prev.length - k + b] === separator[b]) b++;
+    if (b < k) continue;
+    while (b < n && next[b - k] === separator[b]) b++;
+    if (b === n) return k;
+  }
+  return 0;
 }
 
 /** Whether the backslashes right before `end` (down to `from`) are odd in number: the byte at `end` is escaped. */
