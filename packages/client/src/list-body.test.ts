@@ -242,6 +242,18 @@ describe('fast split (items ending right before `},{"<first key>":`)', () => {
     );
   });
 
+  it('falls back item after item without recursing (every item holds a nested look-alike)', () => {
+    const items = Array.from({ length: 50_000 }, (_, i) => ({
+      metadata: { name: `s-${i}` },
+      t: [{ metadata: 1 }, { metadata: 2 }],
+    }));
+    const bytes = Buffer.from(JSON.stringify({ kind: 'StatefulSetList', items }));
+    for (const size of [bytes.length, 4096, 100]) {
+      const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
+      expect((chunked(bytes, cuts) as { items: unknown[] }).items).toEqual(items);
+    }
+  });
+
   it('gives up the fast split for a body once an item outgrows 4 MiB, and still parses it', () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     const value = {

@@ -44,9 +44,9 @@ const CONTINUED = -2;
  * resources): `Buffer#indexOf` finds that separator, and `JSON.parse` of the bytes up to it is the
  * check. The `"` of `{"k":` can only open a key, so the `}` before it always closes an object; if that
  * object is one nested inside the item (say a StatefulSet's second `volumeClaimTemplates` entry), or
- * a separator was cut by a chunk boundary, the parse fails and the item's bytes are scanned byte by
- * byte instead, the fast split resuming at the next item. An item longer than {@link FAST_MAX_BYTES}
- * ends the fast split for the body.
+ * a separator was spread over more than two chunks, the parse fails and the rest of the chunk is
+ * scanned byte by byte from the item's start, the fast split resuming in the next chunk. An item
+ * longer than {@link FAST_MAX_BYTES} ends the fast split for the body.
  *
  * A body smaller than `wholeBelow` bytes (default {@link WHOLE_BELOW}) is held and parsed with one
  * `JSON.parse` at {@link end} instead: V8's native parser is still faster than splitting plus a
@@ -83,8 +83,8 @@ export class ListBodyParser {
   /** While splitting fast: the chunks of the current item before the current one (`undefined`: scanning). */
   #fast: Buffer[] | undefined;
   #fastBytes = 0;
-  /** The fast split resumes only at an item start after this many items (set when it falls back). */
-  #fastAfter = 0;
+  /** While {@link #scanExactly} scans what the fast split gave up: no fast split inside (no recursion). */
+  #exactly = false;
 
   /** `wholeBelow`: bodies smaller than this many bytes are parsed with one `JSON.parse` (0: always scan). */
   constructor(wholeBelow = WHOLE_BELOW) {
@@ -167,7 +167,7 @@ export class ListBodyParser {
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         if (this.#depth === 2) {
           if (c !== OPEN_OBJECT) throw notAnObject(this.#items.length);
-          if (this.#separator !== undefined && this.#items.length >= this.#fastAfter) {
+          if (this.#separator !== undefined && !this.#exactly) {
             this.#fast = [];
             this.#fastBytes = 0;
             this.#split(chunk, i);
@@ -280,15 +280,19 @@ export class ListBodyParser {
   }
 
   /**
-   * Leaves the fast split: the held bytes of the current item, then `more`, are scanned byte by byte
-   * from the item's start (the scan's state there: in the items array, between elements). The fast
-   * split resumes at the next item's start.
+   * Leaves the fast split: the held bytes of the current item, then `more` (the rest of the chunk), are
+   * scanned byte by byte from the item's start (the scan's state there: in the items array, between
+   * elements). The fast split resumes at the first item that starts in a later chunk.
    */
   #scanExactly(more: Buffer[]): void {
     const pieces = [...(this.#fast as Buffer[]), ...more];
     this.#fast = undefined;
-    this.#fastAfter = this.#items.length + 1;
-    for (const piece of pieces) this.#scan(piece);
+    this.#exactly = true;
+    try {
+      for (const piece of pieces) this.#scan(piece);
+    } finally {
+      this.#exactly = false;
+    }
   }
 
   /** Parses the element ending at `end` (exclusive) of `chunk`, started at `start` or in earlier chunks (`CONTINUED`). */
