@@ -102,16 +102,17 @@ export interface WatcherConfig<T extends KubeObject = KubeObject> extends WatchT
    * place, time-sliced (`status().relistsInPlace`).
    */
   maxAtomicDiff?: number;
-  /** The first LIST page's `limit` (default 500), and the least of every later page. */
+  /** `listMode: 'paginated'`: the first LIST page's `limit` (default 500), and the least of every later page. */
   pageSize?: number;
   /**
-   * Later LIST pages ask for as many objects as fit in about this many bytes at the last page's
-   * average object size (default 8 MiB); 0: every page is `pageSize`.
+   * `listMode: 'paginated'`: later LIST pages ask for as many objects as fit in about this many bytes at
+   * the last page's average object size (default 8 MiB); 0: every page is `pageSize`.
    */
   pageBytes?: number;
   /**
-   * How to load the initial state: `paginated` (LIST pages of `pageBytes`), `streaming` (a streaming list,
-   * `sendInitialEvents`), or `auto` (default: LIST pages, those after the first of up to 64 MiB).
+   * How to load the initial state: `auto` (default: one LIST without a `limit`, parsed as it streams in),
+   * `paginated` (LIST pages of `pageSize`, then about `pageBytes`) or `streaming` (a streaming list,
+   * `sendInitialEvents`).
    */
   listMode?: 'auto' | 'paginated' | 'streaming';
   /** Watch `PartialObjectMetadata` only; needs `keys.metadataOnly` and a store that fetches bodies. */

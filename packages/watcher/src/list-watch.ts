@@ -30,7 +30,7 @@ import { LoopHooks } from './loop-hooks';
 import { LoopStats } from './loop-stats';
 import { isThenable } from './maybe-promise';
 import { defaultWatcherName } from './options';
-import { nextPageLimit, restPageBytes } from './page-limit';
+import { nextPageLimit } from './page-limit';
 import { SyncGate } from './sync-gate';
 import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
@@ -77,8 +77,8 @@ export class ListWatch<T extends KubeObject> {
   #watchdog: Watchdog | undefined;
   /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
   #held: T[] | undefined;
-  /** The `limit` of the next LIST page of the listing under way ({@link nextPageLimit}). */
-  #pageLimit: number;
+  /** The `limit` of the next LIST page of the listing under way ({@link nextPageLimit}); `undefined` in `auto`: none. */
+  #pageLimit: number | undefined;
   /** Instrumentation, when configured. */
   readonly #hooks: LoopHooks | undefined;
   /** Aborts the request under way when {@link relist} is called. */
@@ -90,7 +90,7 @@ export class ListWatch<T extends KubeObject> {
     this.#logger = safeLogger(options.logger);
     this.#clock = options.clock ?? monotonicClock;
     this.#backoff = new Backoff(options.backoff, this.#clock);
-    this.#pageLimit = options.pageSize;
+    this.#pageLimit = this.#firstLimit();
     const ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#hooks =
       options.instrumentation &&
@@ -314,10 +314,11 @@ export class ListWatch<T extends KubeObject> {
   }
 
   /**
-   * One page of a paginated listing; the first one starts it with `init`, the last ends it with
+   * One page of a listing by LIST; the first one starts it with `init`, the last ends it with
    * `initDone`. The page is requested before `held` (the previous page's items) is applied, so the
-   * server works on it meanwhile; a page with a next one is held in turn. Pages after the first hold
-   * about `pageBytes`; in `listMode: 'auto'` at least 64 MiB ({@link restPageBytes}).
+   * server works on it meanwhile; a page with a next one is held in turn. In `listMode: 'auto'` the
+   * requests have no `limit`: the whole collection comes in one response (a `continue` token the
+   * server sends anyway is followed the same way).
    */
   async #listPage(
     resource: ResolvedResource,
@@ -328,12 +329,12 @@ export class ListWatch<T extends KubeObject> {
     const { api, namespace, pageSize, pageBytes } = this.#options;
     const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
     if (token === undefined) {
-      this.#pageLimit = pageSize;
+      this.#pageLimit = this.#firstLimit();
       await this.#step({ type: 'init' }, signal);
     }
     const cancel = new AbortController();
     const options: ListOptions = {
-      limit: this.#pageLimit,
+      ...(this.#pageLimit === undefined ? {} : { limit: this.#pageLimit }),
       signal: held === undefined ? signal : AbortSignal.any([signal, cancel.signal]),
       ...this.#requestOptions(),
     };
@@ -353,8 +354,7 @@ export class ListWatch<T extends KubeObject> {
     this.#stats.counters.listPages++;
     if (page.continue !== undefined && page.continue !== '') {
       if (token === undefined) this.#listCounted(startedAt);
-      const budget = this.#options.listMode === 'auto' ? restPageBytes(pageBytes) : pageBytes;
-      this.#pageLimit = nextPageLimit(page, pageSize, budget);
+      if (this.#pageLimit !== undefined) this.#pageLimit = nextPageLimit(page, pageSize, pageBytes);
       this.#held = page.items;
       this.#hooks?.page(page.items.length);
       return { type: 'page', continue: page.continue };
@@ -365,6 +365,11 @@ export class ListWatch<T extends KubeObject> {
     await this.#step({ type: 'initDone', rv: page.resourceVersion }, signal);
     this.#synced(page.resourceVersion);
     return { type: 'listed', rv: page.resourceVersion };
+  }
+
+  /** The first page's `limit`: `pageSize` when paginated, none in `auto`. */
+  #firstLimit(): number | undefined {
+    return this.#options.listMode === 'auto' ? undefined : this.#options.pageSize;
   }
 
   /** Hands a LIST page's items to the sink, time-sliced; fills in `kind` and `apiVersion`, which LIST items lack. */

@@ -24,8 +24,8 @@ import { resolveShardOption } from './shard-selector';
  * - `debounceMs` 500: quiet time before `onChange`; bursts (a rollout touching 50 pods) become one call,
  *   and a controller still reacts within a second.
  * - `maxWaitMs` 5000: under continuous churn `onChange` still runs at least every 5 s.
- * - `pageSize` 500: the first LIST page's `limit`, as client-go's pager uses.
- * - `pageBytes` 8 MiB: later pages ask for as many objects as fit in about 8 MiB at the last page's average
+ * - `pageSize` 500 (`listMode: 'paginated'`): the first LIST page's `limit`, as client-go's pager uses.
+ * - `pageBytes` 8 MiB (`listMode: 'paginated'`): later pages ask for as many objects as fit in about 8 MiB at the last page's average
  *   object size (never fewer than `pageSize`). kube-apiserver's watch cache spends time on every page in
  *   proportion to the whole collection, so pages of 500 make a large listing quadratic: at 210k ConfigMaps
  *   31 s of pages of 500 against 8 s of ~4,000 (v1.37, bench/results); responses are parsed as they stream in,
@@ -42,10 +42,11 @@ import { resolveShardOption } from './shard-selector';
  * - `maxAtomicDiff` 20000: a relist diff commits in one `store.replace` call, an event-loop block of
  *   about 2 µs of CPU per entry into a 100k MemoryStore (bench/results), so 20k stays within 50 ms.
  * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.
- * - `listMode` 'auto': consistent LIST pages, the first of `pageSize`, the rest of up to 64 MiB each. kube-apiserver
- *   v1.37 serves 100k ConfigMaps (290 MB) as one LIST in 1.6 s but as a streaming list in 4.3 s, measured with a
- *   client that only reads; and it ends a streaming list only on its next bookmark tick (once a second), so a small
- *   collection would wait 0.3–0.5 s for it (bench/results).
+ * - `listMode` 'auto': one consistent LIST without a `limit`, parsed item by item as it streams in. kube-apiserver
+ *   v1.37 sends 100k ConfigMaps (290 MB) as one LIST in 1.3–1.6 s, as LIST pages of 8 or 64 MiB in 2.4–3.9 s (a page
+ *   after the first waits 0.15–1.5 s for its first byte), and as a streaming list in 4.3 s, measured with a client
+ *   that only reads; it ends a streaming list only on its next bookmark tick (once a second), so a small collection
+ *   would wait 0.3–0.5 s for it (bench/results).
  */
 export const WATCHER_DEFAULTS = {
   debounceMs: 500,

@@ -1,20 +1,6 @@
 import type { ListPage } from '@kw/types';
 
 /**
- * In `listMode: 'auto'`, the pages after the first hold up to this many bytes (or `pageBytes` if
- * larger) instead of `pageBytes`: every page costs a round trip in which the server prepares it
- * before its first byte, while the client, parsing as the body streams in, waits (a collection of
- * up to ~22,000 ConfigMaps loads in two requests, 100k in six). With `pageBytes` 0 every page stays
- * `pageSize`.
- */
-export const REST_PAGE_BYTES = 64 * 1024 * 1024;
-
-/** The byte budget of `auto`'s pages after the first given the configured `pageBytes` (see {@link REST_PAGE_BYTES}). */
-export function restPageBytes(pageBytes: number): number {
-  return pageBytes === 0 ? 0 : Math.max(pageBytes, REST_PAGE_BYTES);
-}
-
-/**
  * The `limit` of the LIST page after `page`: as many objects as fit in about `pageBytes` at `page`'s
  * average object size, never fewer than `pageSize`; `pageSize` when `pageBytes` is 0 or the client
  * did not say the page's size.

@@ -26,7 +26,6 @@ import {
   type WatcherConfig,
   WatcherCrashedError,
 } from './index';
-import { REST_PAGE_BYTES } from './page-limit';
 
 const RESOURCE = { group: '', version: 'v1', resource: 'configmaps' };
 const running = useFakeTimers<Watcher<TestObject>>();
@@ -166,78 +165,40 @@ describe('Watcher: initial state', () => {
     expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
   });
 
-  it('auto: a collection that fits in one page syncs with one consistent LIST and no streaming list', async () => {
-    const { api, store, watcher } = setup({ listMode: 'auto' });
-    api.lists.push(page([cm('a', '1'), cm('b', '2')], '10'));
+  it('auto: syncs with one consistent LIST without a limit, whatever pageSize says, and no streaming list', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto', pageSize: 1, pageBytes: 10 });
+    api.lists.push({ ...page([cm('a', '1'), cm('b', '2')], '10'), bytes: 1_000_000 });
     await watcher.waitForSync();
     await api.waitForCalls('watch', 1);
-    expect(api.callsOf('list').map((c) => c.options)).toEqual([{ limit: WATCHER_DEFAULTS.pageSize }]);
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([{}]);
     expect(api.callsOf('watch')[0]?.options).toMatchObject({ resourceVersion: '10' });
     expect(api.callsOf('watch')[0]?.options.sendInitialEvents).toBeUndefined();
     expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
     expect(watcher.status()).toMatchObject({ lists: 1, listPages: 1, watches: 1 });
   });
 
-  it('auto: goes on paginated from the first page, however many objects remain, never with a streaming list', async () => {
-    for (const options of [{}, { labelSelector: 'app=x' }]) {
-      const { api, store, watcher } = setup({ listMode: 'auto', pageSize: 1, ...options });
-      // A label selector: the server leaves remainingItemCount out.
-      const first = page([cm('a', '1')], '10', 'tok1');
-      api.lists.push(
-        options.labelSelector === undefined ? { ...first, remainingItemCount: 250_000 } : first,
-        page([cm('b', '2')], '10'),
-      );
-      await watcher.waitForSync();
-      await api.waitForCalls('watch', 1);
-      expect(api.callsOf('list').map((c) => c.options.continue)).toEqual([undefined, 'tok1']);
-      expect(api.callsOf('watch').map((c) => c.options.sendInitialEvents)).toEqual([undefined]);
-      expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
-      expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
-      await watcher.stop();
-    }
+  it('auto: follows a continue token the server sends anyway, still without a limit', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto' });
+    api.lists.push({ ...page([cm('a', '1')], '10', 'tok1'), remainingItemCount: 1 }, page([cm('b', '2')], '10'));
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([{}, { continue: 'tok1' }]);
+    expect(store.versions()).toEqual({ 'default/a': '1', 'default/b': '2' });
+    expect(watcher.status()).toMatchObject({ lists: 1, listPages: 2 });
   });
 
-  it('auto: asks for every page after the first in up to REST_PAGE_BYTES; paginated keeps pageBytes', async () => {
-    for (const [listMode, limits] of [
-      ['auto', [5, 5]],
-      ['paginated', [2, 2]], // pageBytes (1,000) at these objects' size: below pageSize
-    ] as const) {
-      const { api, watcher } = setup({ listMode, pageSize: 2, pageBytes: 1000 });
-      const objectBytes = REST_PAGE_BYTES / 5; // a page of REST_PAGE_BYTES holds 5 objects of this size
-      api.lists.push(
-        { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 6, bytes: 2 * objectBytes },
-        {
-          ...page(
-            [1, 2, 3, 4, 5].map((i) => cm(`r${i}`, '3')),
-            '10',
-            'tok2',
-          ),
-          bytes: 5 * objectBytes,
-        },
-        { ...page([cm('z', '4')], '10'), bytes: 100 },
-      );
-      await watcher.waitForSync();
-      expect(api.callsOf('list').map((c) => c.options)).toEqual([
-        { limit: 2 },
-        { limit: limits[0], continue: 'tok1' },
-        { limit: limits[1], continue: 'tok2' },
-      ]);
-      await watcher.stop();
-    }
-  });
-
-  it('auto: pages after the first take a larger pageBytes, and pageBytes 0 keeps every page at pageSize', async () => {
-    for (const [pageBytes, limit] of [
-      [2 * REST_PAGE_BYTES, 10],
-      [0, 2],
-    ] as const) {
-      const { api, watcher } = setup({ listMode: 'auto', pageSize: 2, pageBytes });
-      const first = { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), remainingItemCount: 20 };
-      api.lists.push({ ...first, bytes: (2 * REST_PAGE_BYTES) / 5 }, page([cm('c', '3')], '10')); // 5 objects per 2× REST
-      await watcher.waitForSync();
-      expect(api.callsOf('list')[1]?.options).toEqual({ limit, continue: 'tok1' });
-      await watcher.stop();
-    }
+  it("paginated: the first page is pageSize, the next ones about pageBytes at the last page's object size", async () => {
+    const { api, watcher } = setup({ listMode: 'paginated', pageSize: 2, pageBytes: 1000 });
+    api.lists.push(
+      { ...page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), bytes: 200 }, // 100 bytes an object: 10 fit in 1,000
+      { ...page([cm('c', '3')], '10', 'tok2'), bytes: 500 }, // 500 bytes: 2, pageSize
+      page([cm('d', '4')], '10'),
+    );
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.options)).toEqual([
+      { limit: 2 },
+      { limit: 10, continue: 'tok1' },
+      { limit: 2, continue: 'tok2' },
+    ]);
   });
 
   it('fills in kind and apiVersion of listed items', async () => {

@@ -1,4 +1,4 @@
-/** Contender kw-paginated: kw-memory with `listMode: 'paginated'` (LIST pages of `pageBytes`, 8 MiB, instead of `auto`'s 64 MiB), then WATCH. */
+/** Contender kw-paginated: kw-memory with `listMode: 'paginated'` (a LIST page of 500, then pages of about `pageBytes`, 8 MiB, instead of `auto`'s one LIST), then WATCH. */
 import { contenderArgs } from '../measure.ts';
 import { runKw } from './kw-common.ts';
 
