@@ -5,6 +5,37 @@ import { ListBodyParser, parseListBody } from './list-body';
 /** Parses with the scan (every body at least 0 bytes). */
 const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'), 0);
 
+/** Pushes `body` to a scanning parser in chunks cut at `cuts` (any order); the parsed value. */
+function chunked(body: string | Buffer, cuts: number[]): unknown {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const parser = new ListBodyParser(0);
+  let from = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    const at = Math.min(cut, bytes.length);
+    parser.push(bytes.subarray(from, at));
+    from = at;
+  }
+  parser.push(bytes.subarray(from));
+  expect(parser.bytes).toBe(bytes.length);
+  return parser.end();
+}
+
+/** Property: every list `lists` makes, compact or indented, cut anywhere below `maxCut`, parses as `JSON.parse` does. */
+function parsesWhereverCut(lists: fc.Arbitrary<unknown>, maxCut: number, numRuns: number): void {
+  fc.assert(
+    fc.property(
+      lists,
+      fc.constantFrom(undefined, 1),
+      fc.array(fc.nat(maxCut), { maxLength: 12 }),
+      (value, indent, cuts) => {
+        const json = JSON.stringify(value, null, indent);
+        expect(chunked(json, cuts)).toEqual(JSON.parse(json));
+      },
+    ),
+    { numRuns },
+  );
+}
+
 describe('parseListBody', () => {
   it('returns what JSON.parse returns for any list body, compact or indented', () => {
     const item = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 6 });
@@ -55,20 +86,6 @@ describe('parseListBody', () => {
 });
 
 describe('ListBodyParser', () => {
-  const chunked = (text: string, cuts: number[]): unknown => {
-    const bytes = Buffer.from(text, 'utf8');
-    const parser = new ListBodyParser(0);
-    let from = 0;
-    for (const cut of [...cuts].sort((a, b) => a - b)) {
-      const at = Math.min(cut, bytes.length);
-      parser.push(bytes.subarray(from, at));
-      from = at;
-    }
-    parser.push(bytes.subarray(from));
-    expect(parser.bytes).toBe(bytes.length);
-    return parser.end();
-  };
-
   it('returns what JSON.parse returns wherever the chunks are cut (inside strings, escapes, keys, multi-byte characters)', () => {
     const long = `${'a'.repeat(100)}\\"${'b'.repeat(100)}`; // quotes past the scan's byte-by-byte stretch
     const text = fc.oneof(
@@ -82,18 +99,7 @@ describe('ListBodyParser', () => {
       metadata: fc.record({ resourceVersion: fc.string(), continue: text }),
       items: fc.array(item, { maxLength: 6 }),
     });
-    fc.assert(
-      fc.property(
-        list,
-        fc.constantFrom(undefined, 1),
-        fc.array(fc.nat(400), { maxLength: 12 }),
-        (value, indent, cuts) => {
-          const json = JSON.stringify(value, null, indent);
-          expect(chunked(json, cuts)).toEqual(JSON.parse(json));
-        },
-      ),
-      { numRuns: 500 },
-    );
+    parsesWhereverCut(list, 400, 500);
   });
 
   it('parses one byte at a time', () => {
@@ -172,18 +178,6 @@ describe('small bodies (under wholeBelow)', () => {
 });
 
 describe('fast split (items ending right before `},{"<first key>":`)', () => {
-  const chunked = (bytes: Buffer, cuts: number[]): unknown => {
-    const parser = new ListBodyParser(0);
-    let from = 0;
-    for (const cut of [...cuts].sort((a, b) => a - b)) {
-      const at = Math.min(cut, bytes.length);
-      parser.push(bytes.subarray(from, at));
-      from = at;
-    }
-    parser.push(bytes.subarray(from));
-    return parser.end();
-  };
-
   it('returns what JSON.parse returns with nested look-alike separators, wherever the chunks are cut', () => {
     const text = fc.oneof(fc.string(), fc.constantFrom('},{"metadata":', '"}', 'ü', '\\'));
     // Items as kube-apiserver writes them (metadata first), some holding arrays of objects whose first key
@@ -199,18 +193,7 @@ describe('fast split (items ending right before `},{"<first key>":`)', () => {
       metadata: fc.record({ resourceVersion: fc.string() }),
       items: fc.array(item, { maxLength: 6 }),
     });
-    fc.assert(
-      fc.property(
-        list,
-        fc.constantFrom(undefined, 1),
-        fc.array(fc.nat(1500), { maxLength: 10 }),
-        (value, indent, cuts) => {
-          const json = JSON.stringify(value, null, indent);
-          expect(chunked(Buffer.from(json), cuts)).toEqual(JSON.parse(json));
-        },
-      ),
-      { numRuns: 400 },
-    );
+    parsesWhereverCut(list, 1500, 400);
   });
 
   it('finds separators that chunk boundaries cut, at every offset (kube-apiserver writes an item at a time)', () => {
