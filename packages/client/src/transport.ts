@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock, Instrumentation, RequestVerb } from '@kw/types';
 import { AbortedError, type ApiError, DecodeError, NetworkError, TimeoutError, UnauthorizedError } from './errors';
+import { feedBody } from './feed-body';
 import { KwError } from './internal/kw-error';
 import type { LoadedKubeConfig } from './load-kube-config';
 import type { RateLimiter } from './rate-limiter';
@@ -324,38 +325,4 @@ function readBody(response: IncomingMessage, signal: AbortSignal): Promise<Buffe
   return feedBody(response, signal, (chunk) => chunks.push(chunk)).then((length) =>
     chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length),
   );
-}
-
-/**
- * Hands each chunk of a response body to `take` as it arrives; resolves the body's length at its
- * end. Aborting, or `take` throwing, destroys the response and rejects with that error.
- */
-function feedBody(response: IncomingMessage, signal: AbortSignal, take: (chunk: Buffer) => void): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    let length = 0;
-    const onAbort = (): void => {
-      response.destroy(new AbortedError('the response was aborted', signal.reason));
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    response.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      try {
-        take(chunk);
-      } catch (error) {
-        signal.removeEventListener('abort', onAbort);
-        response.removeAllListeners('data');
-        response.destroy();
-        reject(error);
-      }
-    });
-    response.once('end', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(length);
-    });
-    response.once('error', (error) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(error);
-    });
-  });
 }
