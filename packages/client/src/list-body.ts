@@ -78,8 +78,6 @@ export class ListBodyParser {
   #bytes = 0;
   /** The fast split's separator `},{"k":` (see the class comment), once learned from the first item. */
   #separator: Buffer | undefined;
-  /** Whether the first item was looked at to learn {@link #separator}. */
-  #learned = false;
   /** While splitting fast: the chunks of the current item before the current one (`undefined`: scanning). */
   #fast: Buffer[] | undefined;
   #fastBytes = 0;
@@ -180,7 +178,7 @@ export class ListBodyParser {
         this.#depth--;
         if (this.#depth === 2) {
           this.#items.push(this.#parseElement(chunk, elementStart, i + 1));
-          if (!this.#learned) this.#learn();
+          if (this.#items.length === 1) this.#learn();
           elementStart = NONE;
         } else if (this.#depth === 1) {
           this.#phase = 'tail';
@@ -211,7 +209,6 @@ export class ListBodyParser {
 
   /** Learns the fast split's separator from the first item's first key (see the class comment). */
   #learn(): void {
-    this.#learned = true;
     for (const key in this.#items[0] as object) {
       if (PLAIN_KEY.test(key)) this.#separator = Buffer.from(`},{"${key}":`);
       return;

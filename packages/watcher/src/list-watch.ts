@@ -90,7 +90,6 @@ export class ListWatch<T extends KubeObject> {
     this.#logger = safeLogger(options.logger);
     this.#clock = options.clock ?? monotonicClock;
     this.#backoff = new Backoff(options.backoff, this.#clock);
-    this.#pageLimit = this.#firstLimit();
     const ref = options.ref ?? { name: defaultWatcherName(options.resource), ...options.resource };
     this.#hooks =
       options.instrumentation &&

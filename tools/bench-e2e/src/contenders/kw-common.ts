@@ -41,9 +41,9 @@ export function runKw(name: string, variant: KwVariant, args: ContenderArgs): Pr
       ...(metrics === undefined ? {} : { instrumentation: metrics }),
     });
     const indexer =
-      variant === 'memory' || variant === 'paginated' || variant === 'streaming' || variant === 'metrics'
-        ? new Indexer({ indexBy: INDEX_BY })
-        : new Indexer({ indexBy: INDEX_BY, ignoreFields: IGNORE, mutate: true });
+      variant === 'ignore' || variant === 'cached' || variant === 'metadata'
+        ? new Indexer({ indexBy: INDEX_BY, ignoreFields: IGNORE, mutate: true })
+        : new Indexer({ indexBy: INDEX_BY });
     let store: Store<KubeObject>;
     let cached: CachedStore<KubeObject> | undefined;
     if (variant === 'cached' || variant === 'metadata') {
