@@ -76,7 +76,11 @@ export interface SyncFigures {
   cpuSeconds: number;
   /** Longest event-loop block: a 10 ms interval's worst lateness, and `monitorEventLoopDelay` max, ms. */
   maxLoopBlockMs: number;
-  /** The same counting only time the process was on a CPU (min(lateness, CPU used meanwhile)), which excludes preemption by other processes on a busy machine, ms. */
+  /**
+   * The same counting only time the main thread was on a CPU (min(lateness, the main thread's CPU used
+   * meanwhile)), which excludes preemption by other processes on a busy machine and the work of V8's
+   * helper threads (concurrent marking, parallel scavenge) in the same process, ms.
+   */
   maxLoopBlockOnCpuMs: number;
   /** When that worst on-CPU block ended, ms after the start of the work. */
   maxLoopBlockOnCpuAtMs: number;
@@ -140,7 +144,7 @@ const MB = 1024 * 1024;
 /** Blocks shorter than this (on CPU, ms) are not kept for the kw-made figure: they cannot be the worst. */
 const KEEP_BLOCKS_OVER_MS = 5;
 
-/** A late tick of the 10 ms timer: the loop was blocked from `start` to `end` (performance.now() ms), `onCpu` ms of it on a CPU. */
+/** A late tick of the 10 ms timer: the loop was blocked from `start` to `end` (performance.now() ms), `onCpu` ms of it with the main thread on a CPU. */
 interface Block {
   start: number;
   end: number;
@@ -165,11 +169,17 @@ function worstMadeBlock(
   return worst;
 }
 
+/** CPU time of the calling (main) thread, µs: `process.threadCpuUsage()` (Node ≥ 23.9), not the whole process. */
+function mainThreadCpuUs(): number {
+  const c = process.threadCpuUsage();
+  return c.user + c.system;
+}
+
 /** Samples RSS every 20 ms and measures event-loop lateness with a 10 ms timer. */
 export class Sampler {
   peakRss = 0;
   maxLateMs = 0;
-  /** Worst lateness counting only time this process was on a CPU (min(late, CPU used meanwhile)): excludes preemption. */
+  /** Worst lateness counting only time the main thread was on a CPU (min(late, its CPU used meanwhile)): excludes preemption and helper threads. */
   maxLateOnCpuMs = 0;
   #cpu = 0;
   #t0 = 0;
@@ -204,8 +214,7 @@ export class Sampler {
     this.#gcs = [];
     this.#gcObserver.observe({ entryTypes: ['gc'] });
     this.#expected = performance.now() + 10;
-    const c0 = process.cpuUsage();
-    this.#cpu = c0.user + c0.system;
+    this.#cpu = mainThreadCpuUs();
     this.#lateTimer = setInterval(() => this.#tick(), 10);
   }
 
@@ -217,8 +226,7 @@ export class Sampler {
   #tick(): void {
     const now = performance.now();
     const late = Math.max(0, now - this.#expected);
-    const c = process.cpuUsage();
-    const cpu = c.user + c.system;
+    const cpu = mainThreadCpuUs();
     const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
     this.#cpu = cpu;
     if (onCpu > KEEP_BLOCKS_OVER_MS) this.#blocks.push({ start: this.#expected, end: now, onCpu });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Sampler } from './measure.ts';
 
-/** Blocks the event loop until this process has used `ms` of CPU (so preemption cannot shorten the block on a CPU). */
+/** Blocks the event loop until the main thread has used `ms` of CPU (so preemption cannot shorten the block on a CPU). */
 function busy(ms: number): void {
-  const start = process.cpuUsage();
+  const start = process.threadCpuUsage();
   for (;;) {
-    const used = process.cpuUsage(start);
+    const used = process.threadCpuUsage(start);
     if ((used.user + used.system) / 1000 >= ms) return;
   }
 }
