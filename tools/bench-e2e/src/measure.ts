@@ -169,8 +169,13 @@ function worstMadeBlock(
   return worst;
 }
 
-/** CPU time of the calling (main) thread, µs: `process.threadCpuUsage()` (Node ≥ 23.9), not the whole process. */
+/** CPU time of the calling (main) thread, µs: `process.threadCpuUsage()` (Node ≥ 22.15 / 23.9), not the whole process. */
 function mainThreadCpuUs(): number {
+  if (typeof process.threadCpuUsage !== 'function') {
+    throw new Error(
+      `bench-e2e needs process.threadCpuUsage() (Node >= 22.15), this is Node ${process.version}: run it with ./scripts/dev.sh's Node 24`,
+    );
+  }
   const c = process.threadCpuUsage();
   return c.user + c.system;
 }
