@@ -180,8 +180,17 @@ function mainThreadCpuUs(): number {
   return c.user + c.system;
 }
 
+/** The clocks a {@link Sampler} reads: wall time (ms) and the main thread's CPU time (µs). Tests pass fakes. */
+export interface SamplerClock {
+  now(): number;
+  cpuUs(): number;
+}
+
+const REAL_CLOCK: SamplerClock = { now: () => performance.now(), cpuUs: mainThreadCpuUs };
+
 /** Samples RSS every 20 ms and measures event-loop lateness with a 10 ms timer. */
 export class Sampler {
+  readonly #clock: SamplerClock;
   peakRss = 0;
   maxLateMs = 0;
   /** Worst lateness counting only time the main thread was on a CPU (min(late, its CPU used meanwhile)): excludes preemption and helper threads. */
@@ -202,6 +211,10 @@ export class Sampler {
   #lateTimer: NodeJS.Timeout | undefined;
   #expected = 0;
 
+  constructor(clock: SamplerClock = REAL_CLOCK) {
+    this.#clock = clock;
+  }
+
   start(): void {
     this.peakRss = process.memoryUsage.rss();
     this.maxLateMs = 0;
@@ -212,14 +225,14 @@ export class Sampler {
       if (r > this.peakRss) this.peakRss = r;
     }, 20);
     this.maxLateOnCpuMs = 0;
-    this.#t0 = performance.now();
+    this.#t0 = this.#clock.now();
     this.maxGcMs = 0;
     this.gcTotalMs = 0;
     this.#blocks = [];
     this.#gcs = [];
     this.#gcObserver.observe({ entryTypes: ['gc'] });
-    this.#expected = performance.now() + 10;
-    this.#cpu = mainThreadCpuUs();
+    this.#expected = this.#clock.now() + 10;
+    this.#cpu = this.#clock.cpuUs();
     this.#lateTimer = setInterval(() => this.#tick(), 10);
   }
 
@@ -229,9 +242,9 @@ export class Sampler {
    * body) is over before the timer can fire again.
    */
   #tick(): void {
-    const now = performance.now();
+    const now = this.#clock.now();
     const late = Math.max(0, now - this.#expected);
-    const cpu = mainThreadCpuUs();
+    const cpu = this.#clock.cpuUs();
     const onCpu = Math.min(late, (cpu - this.#cpu) / 1000);
     this.#cpu = cpu;
     if (onCpu > KEEP_BLOCKS_OVER_MS) this.#blocks.push({ start: this.#expected, end: now, onCpu });

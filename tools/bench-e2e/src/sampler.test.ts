@@ -22,11 +22,25 @@ describe('Sampler', () => {
     expect(sampler.made().ms).toBeGreaterThan(0);
   });
 
-  it('reports no block over a few ms while the loop is idle', async () => {
-    const sampler = new Sampler();
+  it("counts only the main thread's CPU in a late tick: a preempted thread is not a block", () => {
+    const clock = { t: 1000, cpu: 0 };
+    const sampler = new Sampler({ now: () => clock.t, cpuUs: () => clock.cpu });
     sampler.start();
-    await new Promise((r) => setTimeout(r, 60));
+    clock.t += 210; // the tick was due at +10: 200 ms late…
+    clock.cpu += 5_000; // …with only 5 ms of it on a CPU
     const s = sampler.stop();
-    expect(s.maxLateOnCpuMs).toBeLessThan(50);
+    expect(s.maxLateMs).toBe(200);
+    expect(s.maxLateOnCpuMs).toBe(5);
+  });
+
+  it('counts a late tick with the main thread on a CPU throughout as a block of its lateness', () => {
+    const clock = { t: 1000, cpu: 0 };
+    const sampler = new Sampler({ now: () => clock.t, cpuUs: () => clock.cpu });
+    sampler.start();
+    clock.t += 210;
+    clock.cpu += 400_000; // more CPU than wall time (cannot exceed the lateness)
+    const s = sampler.stop();
+    expect(s.maxLateOnCpuMs).toBe(200);
+    expect(s.maxLateOnCpuAtMs).toBe(210);
   });
 });
