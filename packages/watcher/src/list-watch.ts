@@ -3,6 +3,7 @@ import type {
   KubeObject,
   KwErrorShape,
   ListOptions,
+  ListPage,
   Logger,
   ResolvedResource,
   WatchEvent,
@@ -36,6 +37,14 @@ import { TimeSlicer } from './time-slicer';
 import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step';
 import type { ApplyResult, WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';
+
+/** A first LIST page requested while discovery runs (see `ListWatch`'s `resolve` state). */
+interface EarlyPage<T extends KubeObject> {
+  request: Promise<ListPage<T>>;
+  cancel: AbortController;
+  /** When it was requested, for the list-duration hook. */
+  startedAt: number;
+}
 
 /** Thrown inside the loop to end the current listing or watch when the sink answered `'relist'`; never escapes the loop. */
 class RelistRequest extends Error {}
@@ -77,6 +86,8 @@ export class ListWatch<T extends KubeObject> {
   #watchdog: Watchdog | undefined;
   /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
   #held: T[] | undefined;
+  /** The first LIST page, requested while discovery ran; taken by the listing that follows. */
+  #early: EarlyPage<T> | undefined;
   /** The `limit` of the next LIST page of the listing under way ({@link nextPageLimit}); `undefined` in `auto`: none. */
   #pageLimit: number | undefined;
   /** Instrumentation, when configured. */
@@ -221,18 +232,18 @@ export class ListWatch<T extends KubeObject> {
   async #run(state: State, signal: AbortSignal): Promise<Outcome> {
     const held = this.#held;
     this.#held = undefined;
+    const early = this.#early;
+    this.#early = undefined;
+    if (early !== undefined && (state.at !== 'list' || state.mode === 'streaming' || state.continue !== undefined)) {
+      early.cancel.abort();
+    }
     switch (state.at) {
-      case 'resolve': {
-        const resolved = await abortable(this.#options.api.resolve(this.#options.resource, signal), signal);
-        const problem = this.#options.checkResolved?.(resolved);
-        if (problem !== undefined) return { type: 'invalid', error: problem };
-        this.#resource = resolved;
-        return { type: 'resolved' };
-      }
+      case 'resolve':
+        return this.#resolve(signal);
       case 'list':
         if (state.continue === undefined) await this.#checkShard(signal);
         if (state.mode === 'streaming') return this.#watch(this.#resolved(), undefined, false, signal);
-        return this.#listPage(this.#resolved(), state.continue, held, signal);
+        return this.#listPage(this.#resolved(), state.continue, held, signal, early);
       case 'watch':
         if (state.resumed) await this.#checkShard(signal);
         return this.#watch(this.#resolved(), state.rv, state.resumed, signal);
@@ -243,6 +254,59 @@ export class ListWatch<T extends KubeObject> {
         await this.#pause(state.retry?.ms ?? 0, signal);
         return { type: 'waited' };
     }
+  }
+
+  /**
+   * Discovery. A LIST listing (not streaming, not sharded) has its first page requested at the same
+   * time, for the resource as configured (the path needs no discovery), so a small collection syncs
+   * one round trip sooner: the page is taken once discovery agrees ({@link #early}), and dropped if
+   * discovery fails or the resource does not fit (its error is discovery's, as without it).
+   */
+  async #resolve(signal: AbortSignal): Promise<Outcome> {
+    const { api, resource, namespace, listMode, shard } = this.#options;
+    const early =
+      listMode === 'streaming' || shard !== undefined
+        ? undefined
+        : this.#requestPage({ ...resource, kind: '', namespaced: namespace !== undefined, verbs: [] }, undefined);
+    try {
+      const resolved = await abortable(api.resolve(resource, signal), signal);
+      const problem = this.#options.checkResolved?.(resolved);
+      if (problem !== undefined) {
+        early?.cancel.abort();
+        return { type: 'invalid', error: problem };
+      }
+      this.#resource = resolved;
+      if (early === undefined) return { type: 'resolved' };
+      const same =
+        resolved.group === resource.group &&
+        resolved.version === resource.version &&
+        resolved.resource === resource.resource;
+      if (same) this.#early = early;
+      else early.cancel.abort();
+      return { type: 'resolved' };
+    } catch (err) {
+      early?.cancel.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Requests a first LIST page (`token` undefined) or a later one; the request ends when the
+   * watcher stops or `cancel` aborts. Its rejection is observed, so it may be dropped unawaited.
+   */
+  #requestPage(resource: ResolvedResource, token: string | undefined): EarlyPage<T> {
+    const cancel = new AbortController();
+    const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
+    if (token === undefined) this.#pageLimit = this.#firstLimit();
+    const options: ListOptions = {
+      ...(this.#pageLimit === undefined ? {} : { limit: this.#pageLimit }),
+      signal: AbortSignal.any([this.signal, cancel.signal]),
+      ...this.#requestOptions(),
+    };
+    if (token !== undefined) options.continue = token;
+    const request = this.#options.api.list<T>(resource, this.#options.namespace, options);
+    request.catch(() => {}); // awaited by the listing, or dropped with `cancel`
+    return { request, cancel, startedAt };
   }
 
   /** On every (re)connection of a sharded watcher: does the server filter by `shardSelector`? */
@@ -324,31 +388,19 @@ export class ListWatch<T extends KubeObject> {
     token: string | undefined,
     held: T[] | undefined,
     signal: AbortSignal,
+    early: EarlyPage<T> | undefined,
   ): Promise<Outcome> {
-    const { api, namespace, pageSize, pageBytes } = this.#options;
-    const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
-    if (token === undefined) {
-      this.#pageLimit = this.#firstLimit();
-      await this.#step({ type: 'init' }, signal);
+    const { pageSize, pageBytes } = this.#options;
+    const { request, cancel, startedAt } = early ?? this.#requestPage(resource, token);
+    let page: ListPage<T>;
+    try {
+      if (token === undefined) await this.#step({ type: 'init' }, signal);
+      if (held !== undefined) await this.#applyPage(resource, held, signal);
+      page = await abortable(request, signal);
+    } catch (err) {
+      cancel.abort(err);
+      throw err;
     }
-    const cancel = new AbortController();
-    const options: ListOptions = {
-      ...(this.#pageLimit === undefined ? {} : { limit: this.#pageLimit }),
-      signal: held === undefined ? signal : AbortSignal.any([signal, cancel.signal]),
-      ...this.#requestOptions(),
-    };
-    if (token !== undefined) options.continue = token;
-    const request = abortable(api.list<T>(resource, namespace, options), signal);
-    if (held !== undefined) {
-      request.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
-      try {
-        await this.#applyPage(resource, held, signal);
-      } catch (err) {
-        cancel.abort(err);
-        throw err;
-      }
-    }
-    const page = await request;
     this.#gate.unblock();
     this.#stats.counters.listPages++;
     if (page.continue !== undefined && page.continue !== '') {

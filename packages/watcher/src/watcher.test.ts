@@ -54,6 +54,45 @@ function setup(overrides: Partial<WatcherConfig<TestObject>> = {}) {
 const codes = (onError: ReturnType<typeof vi.fn>) => onError.mock.calls.map(([e]) => (e as KwErrorShape).code);
 
 describe('Watcher: initial state', () => {
+  it('requests the first page while discovery runs, and takes it once discovery agrees', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto' });
+    let answer: (r: typeof CONFIGMAPS) => void = () => {};
+    vi.spyOn(api, 'resolve').mockImplementation(async () => {
+      api.calls.push({ verb: 'resolve', namespace: undefined, options: {}, signal: undefined });
+      return new Promise((resolve) => {
+        answer = resolve;
+      });
+    });
+    api.lists.push(page([cm('a', '1')], '10'));
+    watcher.start();
+    await api.waitForCalls('resolve', 1);
+    await api.waitForCalls('list', 1); // before discovery has answered
+    expect(watcher.isSynced()).toBe(false);
+    answer(CONFIGMAPS);
+    await watcher.waitForSync();
+    expect(api.callsOf('list')).toHaveLength(1);
+    expect(api.callsOf('list')[0]?.signal?.aborted).toBe(false);
+    // LIST items lack kind and apiVersion: filled from discovery's answer, not the request's stand-in.
+    expect((await store.getById('default/a' as never))?.kind).toBe('ConfigMap');
+  });
+
+  it('drops the page requested beside discovery when discovery resolves another resource', async () => {
+    const { api, store, watcher } = setup({ listMode: 'auto' });
+    api.resolveResult = { ...CONFIGMAPS, version: 'v2' }; // a KubeApi that resolved differently than asked
+    api.lists.push(page([cm('early', '1')], '10'), page([cm('b', '2')], '11'));
+    await watcher.waitForSync();
+    expect(api.callsOf('list').map((c) => c.signal?.aborted)).toEqual([true, false]);
+    expect(store.versions()).toEqual({ 'default/b': '2' });
+  });
+
+  it('requests nothing beside discovery for a streaming list', async () => {
+    const { api, watcher } = setup({ listMode: 'streaming' });
+    api.watches.push(['hang']);
+    watcher.start();
+    await api.waitForCalls('watch', 1);
+    expect(api.calls.map((c) => c.verb)).toEqual(['resolve', 'watch']);
+  });
+
   it('lists every page following continue tokens, then watches from the list resourceVersion', async () => {
     const { api, store, watcher, onSyncComplete } = setup({ pageSize: 2 });
     api.lists.push(page([cm('a', '1'), cm('b', '2')], '10', 'tok1'), page([cm('c', '3')], '10'));
@@ -382,7 +421,8 @@ describe('Watcher: recovery', () => {
     expect(api.callsOf('resolve')).toHaveLength(1);
     await tick(1);
     expect(api.callsOf('resolve')).toHaveLength(2);
-    expect(api.callsOf('list')).toHaveLength(0);
+    // Each discovery had a first page requested beside it (see 'requests the first page while discovery runs'), dropped.
+    expect(api.callsOf('list').map((c) => c.signal?.aborted)).toEqual([true, true]);
   });
 
   it('fails for good when a namespace is given for a cluster-scoped resource', async () => {
@@ -390,7 +430,9 @@ describe('Watcher: recovery', () => {
     api.resolveResult = { ...CONFIGMAPS, resource: 'namespaces', kind: 'Namespace', namespaced: false };
     await expect(watcher.waitForSync()).rejects.toMatchObject({ code: 'KW_INVALID_CONFIG', field: 'namespace' });
     await tick(600_000);
-    expect(api.calls).toHaveLength(1);
+    expect(api.callsOf('resolve')).toHaveLength(1);
+    expect(api.callsOf('list').map((c) => c.signal?.aborted)).toEqual([true]); // requested beside discovery, dropped
+    expect(api.callsOf('watch')).toHaveLength(0);
   });
 
   it('backs off exponentially on repeated transport errors', async () => {
@@ -665,7 +707,7 @@ describe('Watcher: store writes and onChange', () => {
     api.lists.push(page([], '1'));
     await watcher.waitForSync();
     await api.waitForCalls('watch', 1);
-    for (const call of api.calls.slice(1)) {
+    for (const call of api.calls.filter((c) => c.verb !== 'resolve')) {
       expect(call.options).toMatchObject({
         metadataOnly: true,
         labelSelector: 'app=web',

@@ -5,11 +5,13 @@ import { CONFIGMAPS, type TestObject } from './test-objects';
 /** A watch script step: a batch of events, an error to throw, a pause (fake-timer aware), or hang until aborted. */
 export type WatchStep = WatchEvent[] | Error | { sleepMs: number } | 'hang';
 
-/** One recorded request (options without the signal). */
+/** One recorded request (options without the signal, which is kept apart). */
 export interface RecordedCall {
   verb: 'resolve' | 'list' | 'watch';
   namespace: string | undefined;
   options: Omit<ListOptions & WatchOptions, 'signal'>;
+  /** The request's signal: aborted once the caller dropped the request. */
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -37,8 +39,8 @@ export class FakeKubeApi implements KubeApi {
   }
 
   private record(verb: RecordedCall['verb'], namespace: string | undefined, options: ListOptions | WatchOptions = {}) {
-    const { signal: _signal, ...rest } = options;
-    this.calls.push({ verb, namespace, options: rest });
+    const { signal, ...rest } = options;
+    this.calls.push({ verb, namespace, options: rest, signal });
     for (const w of this.waiters.splice(0)) w();
   }
 
