@@ -38,8 +38,8 @@ import { endsInitialEvents, stepOf, streamingIgnored } from './watch-event-step'
 import type { ApplyResult, WatchStep } from './watch-step';
 import { idleBoundMs, Watchdog } from './watchdog';
 
-/** A first LIST page requested while discovery runs (see `ListWatch`'s `resolve` state). */
-interface EarlyPage<T extends KubeObject> {
+/** A LIST page request under way; the first one may be requested while discovery runs (`ListWatch`'s `#resolve`). */
+interface PageRequest<T extends KubeObject> {
   request: Promise<ListPage<T>>;
   cancel: AbortController;
   /** When it was requested, for the list-duration hook. */
@@ -87,7 +87,7 @@ export class ListWatch<T extends KubeObject> {
   /** Items of the last LIST page, applied while the next page is requested (dropped if no next page follows). */
   #held: T[] | undefined;
   /** The first LIST page, requested while discovery ran; taken by the listing that follows. */
-  #early: EarlyPage<T> | undefined;
+  #early: PageRequest<T> | undefined;
   /** The `limit` of the next LIST page of the listing under way ({@link nextPageLimit}); `undefined` in `auto`: none. */
   #pageLimit: number | undefined;
   /** Instrumentation, when configured. */
@@ -294,7 +294,7 @@ export class ListWatch<T extends KubeObject> {
    * Requests a first LIST page (`token` undefined) or a later one; the request ends when the
    * watcher stops or `cancel` aborts. Its rejection is observed, so it may be dropped unawaited.
    */
-  #requestPage(resource: ResolvedResource, token: string | undefined): EarlyPage<T> {
+  #requestPage(resource: ResolvedResource, token: string | undefined): PageRequest<T> {
     const cancel = new AbortController();
     const startedAt = this.#hooks === undefined || token !== undefined ? 0 : this.#hooks.now();
     if (token === undefined) this.#pageLimit = this.#firstLimit();
@@ -388,7 +388,7 @@ export class ListWatch<T extends KubeObject> {
     token: string | undefined,
     held: T[] | undefined,
     signal: AbortSignal,
-    early: EarlyPage<T> | undefined,
+    early: PageRequest<T> | undefined,
   ): Promise<Outcome> {
     const { pageSize, pageBytes } = this.#options;
     const { request, cancel, startedAt } = early ?? this.#requestPage(resource, token);
