@@ -271,22 +271,16 @@ export class ListWatch<T extends KubeObject> {
     try {
       const resolved = await abortable(api.resolve(resource, signal), signal);
       const problem = this.#options.checkResolved?.(resolved);
-      if (problem !== undefined) {
-        early?.cancel.abort();
-        return { type: 'invalid', error: problem };
-      }
+      if (problem !== undefined) return { type: 'invalid', error: problem };
       this.#resource = resolved;
-      if (early === undefined) return { type: 'resolved' };
       const same =
         resolved.group === resource.group &&
         resolved.version === resource.version &&
         resolved.resource === resource.resource;
       if (same) this.#early = early;
-      else early.cancel.abort();
       return { type: 'resolved' };
-    } catch (err) {
-      early?.cancel.abort();
-      throw err;
+    } finally {
+      if (this.#early !== early) early?.cancel.abort(); // not taken: discovery failed or disagreed
     }
   }
 

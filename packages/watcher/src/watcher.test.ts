@@ -56,19 +56,22 @@ const codes = (onError: ReturnType<typeof vi.fn>) => onError.mock.calls.map(([e]
 describe('Watcher: initial state', () => {
   it('requests the first page while discovery runs, and takes it once discovery agrees', async () => {
     const { api, store, watcher } = setup({ listMode: 'auto' });
-    let answer: (r: typeof CONFIGMAPS) => void = () => {};
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const resolve = api.resolve.bind(api);
     vi.spyOn(api, 'resolve').mockImplementation(async () => {
-      api.calls.push({ verb: 'resolve', namespace: undefined, options: {}, signal: undefined });
-      return new Promise((resolve) => {
-        answer = resolve;
-      });
+      const resolved = await resolve(); // recorded as the fake records it
+      await answered;
+      return resolved;
     });
     api.lists.push(page([cm('a', '1')], '10'));
     watcher.start();
     await api.waitForCalls('resolve', 1);
     await api.waitForCalls('list', 1); // before discovery has answered
     expect(watcher.isSynced()).toBe(false);
-    answer(CONFIGMAPS);
+    answer();
     await watcher.waitForSync();
     expect(api.callsOf('list')).toHaveLength(1);
     expect(api.callsOf('list')[0]?.signal?.aborted).toBe(false);
