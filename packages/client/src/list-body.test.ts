@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ListBodyParser, parseListBody } from './list-body';
+import { ListBodyParser, parseListBody, WHOLE_BELOW } from './list-body';
 
 /** Parses with the scan (every body at least 0 bytes). */
 const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'), 0);
@@ -151,6 +151,24 @@ describe('small bodies (under wholeBelow)', () => {
       for (let i = 0; i < bytes.length; i += 11) parser.push(bytes.subarray(i, i + 11));
       expect(parser.end()).toEqual(JSON.parse(body));
     }
+  });
+
+  it('by default, only bodies under WHOLE_BELOW (128 KiB) wait for their end: a larger one is scanned as it arrives', () => {
+    expect(WHOLE_BELOW).toBe(128 * 1024);
+    const filler = { metadata: { name: 'x' }, data: { v: 'y'.repeat(1000) } };
+    const parts = Array.from({ length: 200 }, () => JSON.stringify(filler)).join(',');
+    const bad = Buffer.from(`{"kind":"List","items":[2,${parts}]}`);
+    expect(bad.length).toBeGreaterThan(WHOLE_BELOW);
+    const parser = new ListBodyParser();
+    // The scan rejects items[0] while the body is still arriving (held, it would only fail at end()).
+    expect(() => {
+      for (let i = 0; i < bad.length; i += 16 * 1024) parser.push(bad.subarray(i, i + 16 * 1024));
+    }).toThrow(/items\[0\] of the LIST body is not an object/);
+    expect(parser.bytes).toBeLessThan(bad.length);
+    const small = new ListBodyParser();
+    small.push(Buffer.from('{"kind":"List","items":[2'));
+    expect(() => small.push(Buffer.from(']}'))).not.toThrow();
+    expect(() => small.end()).toThrow(/items\[0\]/);
   });
 
   it('catch up with held chunks over several pushes when they outgrow one step', () => {
