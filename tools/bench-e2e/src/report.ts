@@ -201,13 +201,20 @@ function targets(a: Aggregate, peer: Aggregate | undefined, floor: Aggregate | u
   return checks.map(([ok, what]) => `${ok ? '✅' : '❌'}${what}`).join(' ');
 }
 
+/** `3 runs`, or `3 runs (9 at 10,000 objects or fewer)` when small sizes were repeated more. */
+function runsPerContender(settings: Record<string, number>): string {
+  const { repeat, repeatSmall, smallSize } = settings;
+  if (repeatSmall === undefined || smallSize === undefined || repeatSmall === repeat) return `${repeat} runs`;
+  return `${repeat} runs (${repeatSmall} at ${smallSize.toLocaleString('en-US')} objects or fewer)`;
+}
+
 function markdown(r: Results): string {
   const m = r.machine;
   const lines: string[] = [
     '# kw end-to-end benchmark results',
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM; Node ${m.node}; kube-apiserver ${m.apiserver} (${m.cluster}); ${m.date}.`,
-    `Medians of ${r.settings.repeat} runs per contender, each in a fresh Node process, in alternating order.`,
+    `Medians of ${runsPerContender(r.settings)} per contender, each in a fresh Node process, in alternating order.`,
     'How to rerun and what each figure means: `tools/bench-e2e/README.md`.',
     '',
   ];
@@ -381,7 +388,7 @@ function chart(r: Results): string {
     parts.push(`<text x="${x + 16}" y="${y + 10}">${esc(c)}</text>`);
   });
   parts.push(
-    `<text x="50" y="${panelH + 70}" fill="#555">${esc(`${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, kube-apiserver ${r.machine.apiserver}; medians of up to ${r.settings.repeat} runs`)}</text>`,
+    `<text x="50" y="${panelH + 70}" fill="#555">${esc(`${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, kube-apiserver ${r.machine.apiserver}; medians of up to ${runsPerContender(r.settings)}`)}</text>`,
   );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

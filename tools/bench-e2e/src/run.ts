@@ -34,6 +34,11 @@ const ALL_CONTENDERS = [
   'kw-metrics',
 ];
 const CHURN_CONTENDERS = ['peer', 'kw-memory'];
+/**
+ * Sizes up to this are repeated `--repeat-small` times (at least `--repeat`): they sync in 0.1–1 s,
+ * where a few ms of scheduling noise on a shared machine moves a ratio by 5–10 %, and a run costs little.
+ */
+const SMALL_SIZE = 10_000;
 const CONTENDER_DIR = join(REPO_ROOT, 'tools', 'bench-e2e', 'src', 'contenders');
 
 const log = (line: string): void => {
@@ -47,6 +52,7 @@ function options() {
       sizes: { type: 'string', default: '10000,50000,100000' },
       contenders: { type: 'string', default: ALL_CONTENDERS.join(',') },
       repeat: { type: 'string', default: '3' },
+      'repeat-small': { type: 'string', default: '9' },
       churn: { type: 'boolean', default: true },
       'churn-rate': { type: 'string', default: '1000' },
       'churn-seconds': { type: 'string', default: '20' },
@@ -69,6 +75,7 @@ function options() {
     sizes: values.sizes.split(',').filter(Boolean).map(Number),
     contenders: values.contenders.split(',').filter(Boolean),
     repeat: Number(values.repeat),
+    repeatSmall: Number(values['repeat-small']),
     churn: values.churn,
     churnRate: Number(values['churn-rate']),
     churnSeconds: Number(values['churn-seconds']),
@@ -260,7 +267,8 @@ async function main(): Promise<void> {
   const plan: { kind: BenchKind; size: number; contenders: string[]; repeat: number; churn: boolean }[] = [];
   for (const kind of opt.kinds) {
     for (const size of opt.sizes) {
-      plan.push({ kind, size, contenders: opt.contenders, repeat: opt.repeat, churn: opt.churn });
+      const repeat = size <= SMALL_SIZE ? Math.max(opt.repeat, opt.repeatSmall) : opt.repeat;
+      plan.push({ kind, size, contenders: opt.contenders, repeat, churn: opt.churn });
     }
   }
   if (opt.million)
@@ -293,7 +301,13 @@ async function main(): Promise<void> {
       cluster: cluster.source,
       date: new Date().toISOString(),
     },
-    settings: { repeat: opt.repeat, churnRate: opt.churnRate, churnSeconds: opt.churnSeconds },
+    settings: {
+      repeat: opt.repeat,
+      repeatSmall: Math.max(opt.repeat, opt.repeatSmall),
+      smallSize: SMALL_SIZE,
+      churnRate: opt.churnRate,
+      churnSeconds: opt.churnSeconds,
+    },
     objectBytes,
     loads,
     runs: [],
