@@ -171,7 +171,7 @@ describe('small bodies (under wholeBelow)', () => {
     expect(() => small.end()).toThrow(/items\[0\]/);
   });
 
-  it('catch up with held chunks over several pushes when they outgrow one step', () => {
+  it('scan the held chunks once the body reaches wholeBelow, whatever wholeBelow', () => {
     const items = Array.from({ length: 3000 }, (_, i) => ({
       metadata: { name: `cm-${i}` },
       data: { v: '"}]'.repeat(60) },

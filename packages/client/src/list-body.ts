@@ -13,8 +13,6 @@ const ITEMS = Buffer.from('items');
  * 10–19 ms now, and pages of 500 (1.4 MB) synced 1k in 0.25 s against 0.17 s (bench/results).
  */
 export const WHOLE_BELOW = 128 * 1024;
-/** Bytes of held chunks scanned per push, besides the pushed chunk, once a body reaches `wholeBelow`. */
-const CATCH_UP_BYTES = 256 * 1024;
 /** Bytes {@link indexOfQuote} checks one by one before it calls `Buffer#indexOf`. */
 const QUOTE_LOOP_BYTES = 64;
 /**
@@ -58,8 +56,6 @@ export class ListBodyParser {
   readonly #wholeBelow: number;
   /** Chunks held while the body is below `wholeBelow` (`undefined` once scanning). */
   #held: Buffer[] | undefined = [];
-  /** Chunks not scanned yet once scanning: the held ones, caught up with a step per push. */
-  #backlog: Buffer[] = [];
   /** Bytes before the items array, up to its `[`; the whole body when it has none. */
   readonly #head: Buffer[] = [];
   /** Bytes from the items array's `]` on. */
@@ -96,30 +92,20 @@ export class ListBodyParser {
 
   /**
    * Takes `chunk`: held while the body is small, else scanned, parsing every item it completes. The
-   * chunks held before the body reached `wholeBelow` are scanned {@link CATCH_UP_BYTES} at a time, one
-   * step per push, so no push scans them all at once.
+   * push that takes the body to `wholeBelow` scans the held chunks with it (less than `wholeBelow`
+   * bytes besides the chunk: 128 KiB by default, so no push scans much more than its own chunk).
    */
   push(chunk: Buffer): void {
     this.#bytes += chunk.length;
-    if (this.#held !== undefined) {
-      this.#held.push(chunk);
-      if (this.#bytes < this.#wholeBelow) return;
-      this.#backlog = this.#held;
-      this.#held = undefined;
-    } else if (this.#backlog.length === 0) {
+    const held = this.#held;
+    if (held === undefined) {
       this.#scan(chunk);
       return;
-    } else {
-      this.#backlog.push(chunk);
     }
-    let budget = chunk.length + CATCH_UP_BYTES;
-    let next = 0;
-    while (next < this.#backlog.length && budget > 0) {
-      const piece = this.#backlog[next++] as Buffer;
-      budget -= piece.length;
-      this.#scan(piece);
-    }
-    this.#backlog.splice(0, next);
+    held.push(chunk);
+    if (this.#bytes < this.#wholeBelow) return;
+    this.#held = undefined;
+    for (const piece of held) this.#scan(piece);
   }
 
   #scan(chunk: Buffer): void {
@@ -197,7 +183,6 @@ export class ListBodyParser {
   /** The parsed body, once every chunk is pushed. */
   end(): unknown {
     if (this.#held !== undefined) return checkedWhole(JSON.parse(Buffer.concat(this.#held).toString('utf8')));
-    for (const piece of this.#backlog.splice(0)) this.#scan(piece);
     this.#separator = undefined; // no more chunks: what is held is scanned to its end
     if (this.#fast !== undefined) this.#scanExactly([]);
     if (this.#phase === 'head') return JSON.parse(Buffer.concat(this.#head).toString('utf8'));

@@ -74,8 +74,8 @@ function options() {
     kinds: values.kinds.split(',').filter(Boolean).map(kindByName),
     sizes: values.sizes.split(',').filter(Boolean).map(Number),
     contenders: values.contenders.split(',').filter(Boolean),
-    repeat: Number(values.repeat),
-    repeatSmall: Number(values['repeat-small']),
+    repeat: runs('--repeat', values.repeat),
+    repeatSmall: Math.max(runs('--repeat', values.repeat), runs('--repeat-small', values['repeat-small'])),
     churn: values.churn,
     churnRate: Number(values['churn-rate']),
     churnSeconds: Number(values['churn-seconds']),
@@ -91,6 +91,14 @@ function options() {
     runTimeoutS: Number(values['run-timeout']),
     clusterDown: values['cluster-down'],
   };
+}
+
+/** A run count flag's value: a positive integer, else an error naming the flag and the value. */
+function runs(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${flag} ${JSON.stringify(value)}: expected a whole number of runs, 1 or more`);
+  return n;
 }
 
 /** Warns when a kw package's dist is older than its src (the contenders load dist). */
@@ -267,7 +275,7 @@ async function main(): Promise<void> {
   const plan: { kind: BenchKind; size: number; contenders: string[]; repeat: number; churn: boolean }[] = [];
   for (const kind of opt.kinds) {
     for (const size of opt.sizes) {
-      const repeat = size <= SMALL_SIZE ? Math.max(opt.repeat, opt.repeatSmall) : opt.repeat;
+      const repeat = size <= SMALL_SIZE ? opt.repeatSmall : opt.repeat;
       plan.push({ kind, size, contenders: opt.contenders, repeat, churn: opt.churn });
     }
   }
@@ -303,7 +311,7 @@ async function main(): Promise<void> {
     },
     settings: {
       repeat: opt.repeat,
-      repeatSmall: Math.max(opt.repeat, opt.repeatSmall),
+      repeatSmall: opt.repeatSmall,
       smallSize: SMALL_SIZE,
       churnRate: opt.churnRate,
       churnSeconds: opt.churnSeconds,
