@@ -1,14 +1,17 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { ListBodyParser, parseListBody, WHOLE_BELOW } from './list-body';
+import { describe, expect, it, vi } from 'vitest';
+import { GROUP_BYTES, ListBodyParser, parseListBody, WHOLE_BELOW } from './list-body';
 
 /** Parses with the scan (every body at least 0 bytes). */
 const parse = (text: string) => parseListBody(Buffer.from(text, 'utf8'), 0);
 
-/** Pushes `body` to a scanning parser in chunks cut at `cuts` (any order); the parsed value. */
-function chunked(body: string | Buffer, cuts: number[]): unknown {
+/** Groups of items the tests parse with: one at a time, every byte count at which a group can end, and the default. */
+const GROUPS = [0, 1, 64, 300, GROUP_BYTES];
+
+/** Pushes `body` to a scanning parser (items parsed in groups of `groupBytes`) in chunks cut at `cuts` (any order); the parsed value. */
+function chunked(body: string | Buffer, cuts: number[], groupBytes = GROUP_BYTES): unknown {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const parser = new ListBodyParser(0);
+  const parser = new ListBodyParser(0, groupBytes);
   let from = 0;
   for (const cut of [...cuts].sort((a, b) => a - b)) {
     const at = Math.min(cut, bytes.length);
@@ -20,16 +23,17 @@ function chunked(body: string | Buffer, cuts: number[]): unknown {
   return parser.end();
 }
 
-/** Property: every list `lists` makes, compact or indented, cut anywhere below `maxCut`, parses as `JSON.parse` does. */
+/** Property: every list `lists` makes, compact or indented, cut anywhere below `maxCut`, in groups of any size, parses as `JSON.parse` does. */
 function parsesWhereverCut(lists: fc.Arbitrary<unknown>, maxCut: number, numRuns: number): void {
   fc.assert(
     fc.property(
       lists,
       fc.constantFrom(undefined, 1),
       fc.array(fc.nat(maxCut), { maxLength: 12 }),
-      (value, indent, cuts) => {
+      fc.constantFrom(...GROUPS),
+      (value, indent, cuts, groupBytes) => {
         const json = JSON.stringify(value, null, indent);
-        expect(chunked(json, cuts)).toEqual(JSON.parse(json));
+        expect(chunked(json, cuts, groupBytes)).toEqual(JSON.parse(json));
       },
     ),
     { numRuns },
@@ -219,28 +223,37 @@ describe('fast split (items ending right before `},{"<first key>":`)', () => {
     const json = JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '3' }, items });
     const separators = [...json.matchAll(/\},\{"metadata":/g)].map((m) => m.index);
     expect(separators).toHaveLength(4);
-    for (let offset = 0; offset <= '},{"metadata":'.length; offset++) {
-      expect(
-        chunked(
-          Buffer.from(json),
-          separators.map((at) => at + offset),
-        ),
-      ).toEqual(JSON.parse(json));
+    for (const groupBytes of GROUPS) {
+      for (let offset = 0; offset <= '},{"metadata":'.length; offset++) {
+        expect(
+          chunked(
+            Buffer.from(json),
+            separators.map((at) => at + offset),
+            groupBytes,
+          ),
+        ).toEqual(JSON.parse(json));
+      }
     }
   });
 
   it('handles items whose first keys differ, and rejects a non-object item after fast-split ones', () => {
     const mixed = '{"items":[{"metadata":{"a":1}},{"kind":"X","metadata":{}},{"metadata":{"b":[{"metadata":2}]}},{}]}';
-    for (const size of [1, 3, 7, mixed.length]) {
-      const cuts = Array.from({ length: Math.ceil(mixed.length / size) }, (_, i) => i * size);
-      expect(chunked(Buffer.from(mixed), cuts)).toEqual(JSON.parse(mixed));
+    for (const groupBytes of GROUPS) {
+      for (const size of [1, 3, 7, mixed.length]) {
+        const cuts = Array.from({ length: Math.ceil(mixed.length / size) }, (_, i) => i * size);
+        expect(chunked(Buffer.from(mixed), cuts, groupBytes)).toEqual(JSON.parse(mixed));
+      }
+      // A group parses as a JSON array whatever its elements: a number inside one is still rejected.
+      for (const bad of ['3', '[3]', 'null']) {
+        const body = `{"items":[{"metadata":1},{"metadata":2},${bad},{"metadata":4},{"metadata":5}]}`;
+        expect(() => chunked(Buffer.from(body), [], groupBytes)).toThrow(
+          /items\[2\] of the LIST body is not an object/,
+        );
+      }
+      expect(() =>
+        chunked(Buffer.from('{"items":[{"metadata":1},{"metadata":2},{"metadata":]}'), [], groupBytes),
+      ).toThrow(SyntaxError);
     }
-    expect(() => chunked(Buffer.from('{"items":[{"metadata":1},{"metadata":2},3]}'), [])).toThrow(
-      /items\[2\] of the LIST body is not an object/,
-    );
-    expect(() => chunked(Buffer.from('{"items":[{"metadata":1},{"metadata":2},{"metadata":]}'), [])).toThrow(
-      SyntaxError,
-    );
   });
 
   it('falls back item after item without recursing (every item holds a nested look-alike)', () => {
@@ -249,9 +262,14 @@ describe('fast split (items ending right before `},{"<first key>":`)', () => {
       t: [{ metadata: 1 }, { metadata: 2 }],
     }));
     const bytes = Buffer.from(JSON.stringify({ kind: 'StatefulSetList', items }));
-    for (const size of [bytes.length, 4096, 100]) {
+    for (const [size, groupBytes] of [
+      [bytes.length, 0],
+      [4096, 0],
+      [100, 0],
+      [65536, GROUP_BYTES],
+    ] as const) {
       const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
-      expect((chunked(bytes, cuts) as { items: unknown[] }).items).toEqual(items);
+      expect((chunked(bytes, cuts, groupBytes) as { items: unknown[] }).items).toEqual(items);
     }
   });
 
@@ -263,5 +281,33 @@ describe('fast split (items ending right before `},{"<first key>":`)', () => {
     const bytes = Buffer.from(JSON.stringify(value));
     const cuts = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => i * 65536);
     expect(chunked(bytes, cuts)).toEqual(value);
+  });
+
+  it('parses items in groups of groupBytes with one JSON.parse each, the last one at the end of the body', () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({
+      metadata: { name: `cm-${i}` },
+      data: { v: 'x'.repeat(500) },
+    }));
+    const bytes = Buffer.from(JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '5' }, items }));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const groupBytes of [0, 64 * 1024, GROUP_BYTES]) {
+        parse.mockClear();
+        expect(
+          chunked(
+            bytes,
+            Array.from({ length: 80 }, (_, i) => i * 16 * 1024),
+            groupBytes,
+          ),
+        ).toEqual(JSON.parse(bytes.toString()));
+        const calls = parse.mock.calls.length - 1; // the expectation's own JSON.parse
+        // The first item is parsed alone (the scan learns the separator from it); the head and tail once.
+        const groups = groupBytes === 0 ? items.length - 1 : Math.ceil(bytes.length / groupBytes);
+        expect(calls).toBeGreaterThanOrEqual(2 + Math.floor(groups * 0.9));
+        expect(calls).toBeLessThanOrEqual(2 + groups);
+      }
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
