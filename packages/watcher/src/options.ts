@@ -42,8 +42,8 @@ import { resolveShardOption } from './shard-selector';
  * - `maxAtomicDiff` 20000: a relist diff commits in one `store.replace` call, an event-loop block of
  *   about 2 µs of CPU per entry into a 100k MemoryStore (bench/results), so 20k stays within 50 ms.
  * - `slowRetryMs` 30000: after 401/403/404/unknown resource, retries wait a random time in [30, 60) s.
- * - `listMode` 'auto': one consistent LIST without a `limit`, parsed item by item as it streams in. kube-apiserver
- *   v1.37 sends 100k ConfigMaps (290 MB) as one LIST in 1.3–1.6 s, as LIST pages of 8 or 64 MiB in 2.4–3.9 s (a page
+ * - `listMode` 'auto': one consistent LIST without a `limit`, parsed as it streams in (items in ~110 KiB groups).
+ *   kube-apiserver v1.37 sends 100k ConfigMaps (290 MB) as one LIST in 1.3–1.6 s, as LIST pages of 8 or 64 MiB in 2.4–3.9 s (a page
  *   after the first waits 0.15–1.5 s for its first byte), and as a streaming list in 4.3 s, measured with a client
  *   that only reads; it ends a streaming list only on its next bookmark tick (once a second), so a small collection
  *   would wait 0.3–0.5 s for it (bench/results).

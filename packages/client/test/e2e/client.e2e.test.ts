@@ -21,7 +21,10 @@ interface ConfigMap extends KubeObject {
 
 const env = kubeEnv();
 const ns = useNamespace('kw-client');
+/** ConfigMaps of 4 KiB each: a LIST body of several ~110 KiB groups. */
+const bigNs = useNamespace('kw-client-big');
 const COUNT = 120;
+const BIG_COUNT = 90;
 let client: KubeClient;
 let configMaps: ResolvedResource;
 
@@ -126,6 +129,37 @@ describe('@kw/client on a real control plane', () => {
     expect(page.continue).toEqual(expect.any(String));
     for (const item of page.items) {
       const { kind, apiVersion, ...got } = await client.get<ConfigMap>(configMaps, ns.name, item.metadata?.name ?? '');
+      expect([kind, apiVersion]).toEqual(['ConfigMap', 'v1']);
+      expect(item).toEqual(got);
+    }
+  });
+
+  it('parses a LIST body of several item groups to the objects a GET returns, in order', async () => {
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    for (let start = 0; start < BIG_COUNT; start += 30) {
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          core.createNamespacedConfigMap({
+            namespace: bigNs.name,
+            body: {
+              metadata: { name: `big-${String(start + i).padStart(3, '0')}` },
+              data: { v: `${'x'.repeat(4096)} "}]{ ${start + i}` },
+            },
+          }),
+        ),
+      );
+    }
+    const page = await client.list<ConfigMap>(configMaps, bigNs.name);
+    expect(page.bytes).toBeGreaterThan(3 * 110 * 1024);
+    expect(page.items.map((i) => i.metadata?.name)).toEqual(
+      Array.from({ length: BIG_COUNT }, (_, i) => `big-${String(i).padStart(3, '0')}`),
+    );
+    for (const item of page.items) {
+      const { kind, apiVersion, ...got } = await client.get<ConfigMap>(
+        configMaps,
+        bigNs.name,
+        item.metadata?.name ?? '',
+      );
       expect([kind, apiVersion]).toEqual(['ConfigMap', 'v1']);
       expect(item).toEqual(got);
     }
