@@ -2,7 +2,7 @@
  * @kw/client against a real kube-apiserver + etcd (tools/kube-local): discovery, pagination,
  * watch semantics, 410 after compaction, RBAC errors, metadata-only and streaming lists.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { adminKubeConfig, compactEtcd, kubeEnv, restrictedKubeConfig, useNamespace } from '@kw/kube-local/e2e';
 import type { KubeObject, ResolvedResource, WatchEvent } from '@kw/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,15 @@ const BIG_COUNT = 90;
 let client: KubeClient;
 let configMaps: ResolvedResource;
 
+/** Creates ConfigMaps `make(0)` to `make(count - 1)` in `namespace`, 20 at a time. */
+async function createConfigMaps(namespace: string, count: number, make: (i: number) => V1ConfigMap): Promise<void> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  for (let start = 0; start < count; start += 20) {
+    const batch = Array.from({ length: Math.min(20, count - start) }, (_, i) => make(start + i));
+    await Promise.all(batch.map((body) => core.createNamespacedConfigMap({ namespace, body })));
+  }
+}
+
 /** Consumes a watch until `done(events)` holds; then breaks (destroying the socket). */
 async function watchUntil<T extends KubeObject>(
   iterable: AsyncIterable<WatchEvent<T>[]>,
@@ -51,20 +60,10 @@ async function watchUntil<T extends KubeObject>(
 beforeAll(async () => {
   client = createClient({ kubeconfigPath: env.adminKubeconfigPath });
   configMaps = await client.resolve({ group: '', version: 'v1', resource: 'configmaps' });
-  const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  for (let start = 0; start < COUNT; start += 20) {
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        core.createNamespacedConfigMap({
-          namespace: ns.name,
-          body: {
-            metadata: { name: `cm-${String(start + i).padStart(3, '0')}`, labels: { set: 'bulk' } },
-            data: { k: 'v' },
-          },
-        }),
-      ),
-    );
-  }
+  await createConfigMaps(ns.name, COUNT, (i) => ({
+    metadata: { name: `cm-${String(i).padStart(3, '0')}`, labels: { set: 'bulk' } },
+    data: { k: 'v' },
+  }));
 });
 
 afterAll(() => {
@@ -135,20 +134,10 @@ describe('@kw/client on a real control plane', () => {
   });
 
   it('parses a LIST body of several item groups to the objects a GET returns, in order', async () => {
-    const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    for (let start = 0; start < BIG_COUNT; start += 30) {
-      await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          core.createNamespacedConfigMap({
-            namespace: bigNs.name,
-            body: {
-              metadata: { name: `big-${String(start + i).padStart(3, '0')}` },
-              data: { v: `${'x'.repeat(4096)} "}]{ ${start + i}` },
-            },
-          }),
-        ),
-      );
-    }
+    await createConfigMaps(bigNs.name, BIG_COUNT, (i) => ({
+      metadata: { name: `big-${String(i).padStart(3, '0')}` },
+      data: { v: `${'x'.repeat(4096)} "}]{ ${i}` },
+    }));
     const page = await client.list<ConfigMap>(configMaps, bigNs.name);
     expect(page.bytes).toBeGreaterThan(3 * 110 * 1024);
     expect(page.items.map((i) => i.metadata?.name)).toEqual(
