@@ -283,11 +283,11 @@ export class ListBodyParser {
    * group, and what follows kept as the tail; false if that is not how the body ends.
    */
   #endGroup(): boolean {
-    const held = Buffer.concat(this.#fast as Buffer[]);
+    const fast = this.#fast as Buffer[];
+    const held = Buffer.concat(fast.splice(0));
     const close = held.lastIndexOf(CLOSE_ARRAY);
-    this.#fast = [];
     if (close === -1 || !this.#parseGroup(held, 0, close)) {
-      this.#fast = [held];
+      fast.push(held);
       return false;
     }
     this.#fast = undefined;

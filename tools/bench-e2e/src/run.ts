@@ -70,12 +70,13 @@ function options() {
     },
     allowNegative: true,
   });
+  const repeat = runs('--repeat', values.repeat);
   return {
     kinds: values.kinds.split(',').filter(Boolean).map(kindByName),
     sizes: values.sizes.split(',').filter(Boolean).map(Number),
     contenders: values.contenders.split(',').filter(Boolean),
-    repeat: runs('--repeat', values.repeat),
-    repeatSmall: Math.max(runs('--repeat', values.repeat), runs('--repeat-small', values['repeat-small'])),
+    repeat,
+    repeatSmall: Math.max(repeat, runs('--repeat-small', values['repeat-small'])),
     churn: values.churn,
     churnRate: Number(values['churn-rate']),
     churnSeconds: Number(values['churn-seconds']),
